@@ -1,0 +1,44 @@
+//! Twenty requests share a semaphore with three permits.
+use std::sync::Arc;
+
+use lanes::prelude::*;
+use tokio::sync::Semaphore;
+use tokio::time::{Instant, sleep};
+use tracing::info;
+
+pub async fn run(knobs: Knobs) -> Result<(), String> {
+    let requests = knobs.count("requests");
+    let permits = knobs.count("permits");
+    let work = knobs.millis("work_ms");
+
+    // One semaphore for all requests. Each task needs its own handle to
+    // it, and a spawned task must own what it uses: hence the Arc.
+    let limit = Arc::new(Semaphore::new(permits));
+    let start = Instant::now();
+
+    let mut handles = Vec::new();
+    for i in 1..=requests {
+        let limit = Arc::clone(&limit);
+        let request = async move {
+            // Parks here until a permit is free. The permit is a guard:
+            // it goes back to the semaphore when `_permit` is dropped,
+            // at the end of this block, even if the work fails.
+            let _permit = limit.acquire().await.map_err(|e| e.to_string())?;
+            info!("got a permit");
+            sleep(work).await; // the request's work
+            Ok::<(), String>(())
+        };
+        // Every request is spawned at once; the semaphore, not the loop,
+        // decides how many run.
+        handles.push(tokio::spawn(request.lane(format!("request {i}"))));
+    }
+
+    for handle in handles {
+        // Two layers: the outer Err is a task that panicked or was
+        // aborted, the inner one is the request's own error.
+        handle.awaiting("JoinHandle").await.map_err(|e| e.to_string())??;
+    }
+    let total = start.elapsed().as_secs_f64();
+    info!("{requests} requests, {permits} at a time: {total:.1} s");
+    Ok(())
+}

@@ -1,0 +1,349 @@
+//! The lessons, declared as data: `lessons/lessons.toml` orders them into
+//! chapters; each folder's `lesson.toml` gives its title, knobs and predict
+//! question. The code and texts come in through `build.rs`.
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::engine::{BoxFuture, Knobs, RunSpec};
+use crate::trace::KnobValue;
+
+/// One lesson folder as compiled in.
+pub(crate) struct LessonFiles {
+    pub folder: &'static str,
+    pub source: &'static str,
+    pub meta: &'static str,
+    pub story: &'static str,
+    pub twin: &'static str,
+    pub entry: fn(Knobs) -> BoxFuture,
+}
+
+#[allow(clippy::all)]
+mod compiled {
+    use super::LessonFiles;
+    include!(concat!(env!("OUT_DIR"), "/lessons.rs"));
+}
+
+const CURRICULUM: &str = include_str!("../lessons/lessons.toml");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Curriculum {
+    chapter: Vec<ChapterEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChapterEntry {
+    title: String,
+    lessons: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LessonMeta {
+    title: String,
+    summary: String,
+    #[serde(default)]
+    clock: Clock,
+    #[serde(default)]
+    knob: Vec<Knob>,
+    predict: Predict,
+}
+
+/// Whether a lesson's timeline is pure virtual time (deterministic) or
+/// measures something real (a blocked thread, a socket).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Clock {
+    #[default]
+    Virtual,
+    Real,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Knob {
+    pub name: String,
+    pub help: String,
+    pub default: DefaultValue,
+    pub min: Option<u64>,
+    pub max: Option<u64>,
+    pub choices: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum DefaultValue {
+    Bool(bool),
+    Int(u64),
+    Text(String),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Predict {
+    pub question: String,
+    pub choices: Vec<String>,
+    /// 1-based, as the learner types it.
+    pub answer: usize,
+}
+
+pub struct Chapter {
+    pub number: usize,
+    pub title: String,
+    pub lessons: Vec<&'static Lesson>,
+}
+
+pub struct Lesson {
+    pub id: String,
+    pub number: u32,
+    pub folder: &'static str,
+    pub chapter: usize,
+    pub title: String,
+    pub summary: String,
+    pub clock: Clock,
+    pub knobs: Vec<Knob>,
+    pub predict: Predict,
+    /// The Rust that runs, verbatim.
+    pub source: &'static str,
+    /// The lesson's text (Markdown).
+    pub story: &'static str,
+    /// The asyncio twin (Python).
+    pub twin: &'static str,
+    /// `NN-<id>/lesson.rs`: how compiler locations name the source.
+    source_file: &'static str,
+    entry: fn(Knobs) -> BoxFuture,
+}
+
+pub struct Catalog {
+    pub chapters: Vec<Chapter>,
+    pub lessons: Vec<&'static Lesson>,
+}
+
+/// The whole curriculum, checked once. An error means the lessons folder
+/// is inconsistent (the tests catch this before it ships).
+pub fn catalog() -> Result<&'static Catalog, String> {
+    static CATALOG: OnceLock<Result<Catalog, String>> = OnceLock::new();
+    CATALOG.get_or_init(load).as_ref().map_err(Clone::clone)
+}
+
+/// Folders compiled in, by name (for the consistency tests).
+pub fn compiled_folders() -> Vec<&'static str> {
+    compiled::FOLDERS.iter().map(|f| f.folder).collect()
+}
+
+/// Lesson ids listed in `lessons/lessons.toml`, in order.
+pub fn listed_ids() -> Result<Vec<String>, String> {
+    let curriculum: Curriculum =
+        toml::from_str(CURRICULUM).map_err(|e| format!("lessons/lessons.toml: {e}"))?;
+    Ok(curriculum.chapter.into_iter().flat_map(|c| c.lessons).collect())
+}
+
+/// `11-semaphore` → `semaphore`.
+pub fn folder_id(folder: &str) -> &str {
+    folder.split_once('-').map_or(folder, |(_, id)| id)
+}
+
+fn load() -> Result<Catalog, String> {
+    let curriculum: Curriculum =
+        toml::from_str(CURRICULUM).map_err(|e| format!("lessons/lessons.toml: {e}"))?;
+    let mut chapters = Vec::new();
+    let mut all = Vec::new();
+    for (index, entry) in curriculum.chapter.into_iter().enumerate() {
+        let mut lessons = Vec::new();
+        for id in entry.lessons {
+            // A listed lesson without a folder is skipped here and reported
+            // by `unlisted_and_missing` (the tests hold both lists equal).
+            let Some(files) = compiled::FOLDERS
+                .iter()
+                .find(|f| folder_id(f.folder) == id.as_str())
+            else {
+                continue;
+            };
+            let lesson: &'static Lesson = Box::leak(Box::new(lesson_from(files, &id, index + 1)?));
+            lessons.push(lesson);
+            all.push(lesson);
+        }
+        chapters.push(Chapter { number: index + 1, title: entry.title, lessons });
+    }
+    Ok(Catalog { chapters, lessons: all })
+}
+
+fn lesson_from(files: &'static LessonFiles, id: &str, chapter: usize) -> Result<Lesson, String> {
+    let where_ = format!("lessons/{}/lesson.toml", files.folder);
+    let meta: LessonMeta = toml::from_str(files.meta).map_err(|e| format!("{where_}: {e}"))?;
+    let number = files
+        .folder
+        .split_once('-')
+        .and_then(|(n, _)| n.parse().ok())
+        .ok_or_else(|| format!("lessons/{}: the folder must be named NN-<id>", files.folder))?;
+    for knob in &meta.knob {
+        knob.check().map_err(|e| format!("{where_}: {e}"))?;
+    }
+    let p = &meta.predict;
+    if p.answer == 0 || p.answer > p.choices.len() || p.choices.len() > 9 {
+        return Err(format!("{where_}: predict needs 1–9 choices and an answer among them"));
+    }
+    Ok(Lesson {
+        id: id.to_string(),
+        number,
+        folder: files.folder,
+        chapter,
+        title: meta.title,
+        summary: meta.summary,
+        clock: meta.clock,
+        knobs: meta.knob,
+        predict: meta.predict,
+        source: files.source,
+        story: files.story,
+        twin: files.twin,
+        source_file: Box::leak(format!("{}/lesson.rs", files.folder).into_boxed_str()),
+        entry: files.entry,
+    })
+}
+
+impl Catalog {
+    pub fn lesson(&self, id: &str) -> Option<&'static Lesson> {
+        self.lessons.iter().copied().find(|l| l.id == id)
+    }
+
+    pub fn ids(&self) -> Vec<&str> {
+        self.lessons.iter().map(|l| l.id.as_str()).collect()
+    }
+}
+
+impl Knob {
+    fn check(&self) -> Result<(), String> {
+        match &self.default {
+            DefaultValue::Int(v) => {
+                let (min, max) = (self.min.unwrap_or(0), self.max.unwrap_or(u64::MAX));
+                if min > max || *v < min || *v > max {
+                    return Err(format!("knob '{}': default {v} is outside {min}..={max}", self.name));
+                }
+            }
+            DefaultValue::Text(v) => match &self.choices {
+                Some(choices) if choices.contains(v) => {}
+                _ => return Err(format!("knob '{}': default '{v}' is not among its choices", self.name)),
+            },
+            DefaultValue::Bool(_) => {}
+        }
+        Ok(())
+    }
+
+    pub fn default_value(&self) -> KnobValue {
+        match &self.default {
+            DefaultValue::Bool(v) => KnobValue::Bool(*v),
+            DefaultValue::Int(v) => KnobValue::Int(*v),
+            DefaultValue::Text(v) => KnobValue::Text(v.clone()),
+        }
+    }
+
+    /// What values this knob takes, for error messages and help.
+    pub fn accepts(&self) -> String {
+        match &self.default {
+            DefaultValue::Bool(_) => "true or false".to_string(),
+            DefaultValue::Int(_) => {
+                format!("a whole number from {} to {}", self.min.unwrap_or(0), self.max.unwrap_or(u64::MAX))
+            }
+            DefaultValue::Text(_) => {
+                format!("one of {}", self.choices.as_deref().unwrap_or_default().join(", "))
+            }
+        }
+    }
+
+    /// Parses a value typed by the learner.
+    pub fn parse(&self, text: &str) -> Result<KnobValue, KnobError> {
+        let bad = || KnobError::BadValue {
+            knob: self.name.clone(),
+            value: text.to_string(),
+            accepts: self.accepts(),
+        };
+        match &self.default {
+            DefaultValue::Bool(_) => match text {
+                "true" | "yes" | "on" | "1" => Ok(KnobValue::Bool(true)),
+                "false" | "no" | "off" | "0" => Ok(KnobValue::Bool(false)),
+                _ => Err(bad()),
+            },
+            DefaultValue::Int(_) => {
+                let value: u64 = text.trim().replace('_', "").parse().map_err(|_| bad())?;
+                if value < self.min.unwrap_or(0) || value > self.max.unwrap_or(u64::MAX) {
+                    return Err(bad());
+                }
+                Ok(KnobValue::Int(value))
+            }
+            DefaultValue::Text(_) => match &self.choices {
+                Some(choices) if choices.iter().any(|c| c == text) => Ok(KnobValue::Text(text.to_string())),
+                _ => Err(bad()),
+            },
+        }
+    }
+}
+
+/// Why a knob setting was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KnobError {
+    Malformed(String),
+    Unknown { lesson: String, knob: String, valid: Vec<String> },
+    BadValue { knob: String, value: String, accepts: String },
+}
+
+impl fmt::Display for KnobError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KnobError::Malformed(text) => write!(f, "'{text}' is not a knob setting; write it as name=value"),
+            KnobError::Unknown { lesson, knob, valid } if valid.is_empty() => {
+                write!(f, "lesson '{lesson}' has no knob '{knob}'; it has no knobs")
+            }
+            KnobError::Unknown { lesson, knob, valid } => {
+                write!(f, "lesson '{lesson}' has no knob '{knob}'; its knobs: {}", valid.join(", "))
+            }
+            KnobError::BadValue { knob, value, accepts } => {
+                write!(f, "knob '{knob}' cannot be '{value}'; it takes {accepts}")
+            }
+        }
+    }
+}
+
+impl Lesson {
+    pub fn default_knobs(&self) -> Knobs {
+        Knobs::new(self.knobs.iter().map(|k| (k.name.clone(), k.default_value())).collect())
+    }
+
+    /// The defaults with `settings` (`name=value`) applied, in declaration order.
+    pub fn knobs_with<S: AsRef<str>>(&self, settings: &[S]) -> Result<Knobs, KnobError> {
+        let mut values: Vec<(String, KnobValue)> = self.default_knobs().values().to_vec();
+        for setting in settings {
+            let setting = setting.as_ref();
+            let (name, value) = setting
+                .split_once('=')
+                .ok_or_else(|| KnobError::Malformed(setting.to_string()))?;
+            let (name, value) = (name.trim(), value.trim());
+            let knob = self.knobs.iter().find(|k| k.name == name).ok_or_else(|| KnobError::Unknown {
+                lesson: self.id.clone(),
+                knob: name.to_string(),
+                valid: self.knobs.iter().map(|k| k.name.clone()).collect(),
+            })?;
+            let parsed = knob.parse(value)?;
+            if let Some(slot) = values.iter_mut().find(|(n, _)| n == name) {
+                slot.1 = parsed;
+            }
+        }
+        Ok(Knobs::new(values))
+    }
+
+    /// What the engine needs to run this lesson with these knobs.
+    pub fn run_spec(&self, knobs: Knobs) -> RunSpec {
+        let entry = self.entry;
+        RunSpec {
+            lesson: self.id.clone(),
+            knobs,
+            entry: std::sync::Arc::new(entry),
+            lesson_file: self.source_file,
+            stall_detection: self.clock == Clock::Virtual,
+        }
+    }
+
+}

@@ -1,0 +1,131 @@
+//! Command-line parsing and the headless commands. Every mistake in the
+//! arguments is one line on stderr saying what is valid, and exit code 2.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use lanes::catalog::{Catalog, Lesson, catalog};
+use lanes::engine::run_headless;
+use lanes::render::{jsonl, text};
+
+/// A headless run still going after this much real time is declared hung.
+const HEADLESS_WALL_LIMIT: Duration = Duration::from_secs(30);
+
+#[derive(Parser)]
+#[command(
+    name = "lanes",
+    version,
+    about = "Watch async Rust run: every task and future of a lesson drawn as a lane on a time axis.",
+    after_help = "Run `lanes list` to see the lessons, `lanes run <id>` to watch one."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every lesson: id, chapter and title.
+    List,
+    /// Run a lesson to its end without the interface and print its timeline.
+    Run {
+        /// The lesson's id, as `lanes list` shows it.
+        id: String,
+        /// Change a knob from its default, as name=value (repeatable).
+        #[arg(long = "knob", value_name = "NAME=VALUE")]
+        knobs: Vec<String>,
+        /// `text` draws the lanes as plain text; `jsonl` prints the lanes-trace/1 trace.
+        #[arg(long, value_name = "FORMAT", default_value = "text")]
+        format: String,
+    },
+}
+
+/// A mistake in how lanes was called: printed as one line, exit code 2.
+struct UsageError(String);
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(e),
+    };
+    let result = match cli.command {
+        None => list(true),
+        Some(Command::List) => list(false),
+        Some(Command::Run { id, knobs, format }) => run(&id, &knobs, &format),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(UsageError(message)) => {
+            eprintln!("error: {message}");
+            2
+        }
+    }
+}
+
+/// Help and version print as clap has them; real errors become one line.
+fn clap_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            0
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or("error: bad arguments");
+            eprintln!("{first} (see 'lanes --help')");
+            2
+        }
+    }
+}
+
+fn lessons() -> Result<&'static Catalog, UsageError> {
+    catalog().map_err(|e| UsageError(format!("the lessons are inconsistent: {e}")))
+}
+
+fn find(id: &str) -> Result<&'static Lesson, UsageError> {
+    let catalog = lessons()?;
+    catalog
+        .lesson(id)
+        .ok_or_else(|| UsageError(format!("unknown lesson '{id}'; lessons: {}", catalog.ids().join(", "))))
+}
+
+fn list(with_hint: bool) -> Result<(), UsageError> {
+    let catalog = lessons()?;
+    let width = catalog.lessons.iter().map(|l| l.id.len()).max().unwrap_or(2);
+    let mut out = String::new();
+    for chapter in &catalog.chapters {
+        out.push_str(&format!("{}. {}\n", chapter.number, chapter.title));
+        for lesson in &chapter.lessons {
+            out.push_str(&format!("   {:width$}  {}\n", lesson.id, lesson.title));
+        }
+    }
+    if with_hint {
+        out.push_str("\nWatch one with `lanes run <id>`; change it with `--knob name=value`.\n");
+    }
+    print(&out);
+    Ok(())
+}
+
+fn run(id: &str, settings: &[String], format: &str) -> Result<(), UsageError> {
+    let lesson = find(id)?;
+    if !matches!(format, "text" | "jsonl") {
+        return Err(UsageError(format!("unknown format '{format}'; formats: text, jsonl")));
+    }
+    let knobs = lesson.knobs_with(settings).map_err(|e| UsageError(e.to_string()))?;
+    let trace = run_headless(lesson.run_spec(knobs), HEADLESS_WALL_LIMIT);
+    let output = match format {
+        "jsonl" => jsonl::to_string(&trace),
+        _ => text::render(&trace),
+    };
+    print(&output);
+    Ok(())
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+fn print(text: &str) {
+    let mut stdout = io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+}

@@ -1,0 +1,144 @@
+//! The one call a lesson makes to be seen: `.lane("name")` on a future, and
+//! `.awaiting("what")` where tokio cannot say what a wait is for.
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
+
+use super::outcome::Outcome;
+use super::recorder;
+use crate::trace::LaneId;
+
+/// Adapters every future gets from `use lanes::prelude::*`.
+pub trait LaneExt: Future + Sized {
+    /// Shows this future as its own lane, named `name`, nested under the
+    /// lane that creates it. Works the same for a future handed to
+    /// `tokio::spawn` (the lane is the task) and for one awaited in place.
+    fn lane(self, name: impl AsRef<str>) -> Lane<Self>
+    where
+        Self::Output: Outcome,
+    {
+        let id = recorder::with(|r| r.spawn_lane(name.as_ref())).flatten();
+        Lane { inner: self, id, finished: false }
+    }
+
+    /// Names what this future waits on, for waits tokio does not report
+    /// itself (channels, `Notify`, `JoinHandle`). The line of the call is
+    /// marked in the code view.
+    #[track_caller]
+    fn awaiting(self, what: &'static str) -> Awaiting<Self> {
+        Awaiting { inner: self, what, at: Location::caller() }
+    }
+}
+
+impl<F: Future> LaneExt for F {}
+
+/// A spawned task that the learner may cancel from the interface.
+pub trait Cancellable {
+    fn cancellable(self) -> Self;
+}
+
+impl<T> Cancellable for tokio::task::JoinHandle<T> {
+    fn cancellable(self) -> Self {
+        let handle = self.abort_handle();
+        recorder::with(|r| r.allow_cancel(handle));
+        self
+    }
+}
+
+pin_project! {
+    /// A future shown as a lane. Records running, awaiting, done, failed
+    /// (an `Err` output or a panic) and cancelled (dropped unfinished).
+    pub struct Lane<F> {
+        #[pin]
+        inner: F,
+        id: Option<LaneId>,
+        finished: bool,
+    }
+
+    impl<F> PinnedDrop for Lane<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if let (Some(lane), false) = (*this.id, *this.finished) {
+                recorder::with(|r| r.cancel_lane(lane));
+            }
+        }
+    }
+}
+
+impl<F> Future for Lane<F>
+where
+    F: Future,
+    F::Output: Outcome,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let Some(lane) = *this.id else {
+            return this.inner.poll(cx);
+        };
+        let Some(frame) = recorder::with(|r| r.enter(lane)) else {
+            return this.inner.poll(cx);
+        };
+        let inner = this.inner;
+        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => {
+                recorder::with(|r| r.leave_pending(lane, frame));
+                Poll::Pending
+            }
+            Ok(Poll::Ready(output)) => {
+                *this.finished = true;
+                let failure = output.failure();
+                recorder::with(|r| r.leave_finished(lane, frame, failure));
+                Poll::Ready(output)
+            }
+            Err(panic) => {
+                *this.finished = true;
+                let detail = format!("panic: {}", panic_message(&*panic));
+                recorder::with(|r| r.leave_finished(lane, frame, Some(detail)));
+                resume_unwind(panic)
+            }
+        }
+    }
+}
+
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    if let Some(s) = panic.downcast_ref::<&'static str>() {
+        s
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s
+    } else {
+        "(no message)"
+    }
+}
+
+pin_project! {
+    /// A future whose waits are shown as `what`, at the line it was made.
+    pub struct Awaiting<F> {
+        #[pin]
+        inner: F,
+        what: &'static str,
+        at: &'static Location<'static>,
+    }
+}
+
+impl<F: Future> Future for Awaiting<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let poll = this.inner.poll(cx);
+        if poll.is_pending() {
+            let (what, at) = (*this.what, *this.at);
+            recorder::with(|r| {
+                let line = r.lesson_line(at.file(), at.line());
+                r.note_wait(what, line);
+            });
+        }
+        poll
+    }
+}

@@ -1,0 +1,456 @@
+//! The recorder: lives in a thread-local on the lesson thread and turns lane
+//! polls, tokio resource waits and `tracing` events into trace events.
+//!
+//! It is built for the hot path. A poll that changes nothing visible (the
+//! same lane, at the same virtual instant, waiting on the same thing) records
+//! nothing and reads no clock: virtual time only moves while the runtime is
+//! parked, so a "epoch" counter bumped on every unpark tells whether the
+//! cached time is still good.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+
+use super::signals::Signals;
+use crate::trace::{Batch, EndReason, Event, EventKind, LaneId, Level, TextId};
+
+/// Above this many events the run is stopped, so that a lesson that never
+/// ends cannot grow the trace without bound (about 32 MB of events).
+pub const MAX_EVENTS: usize = 1_000_000;
+
+thread_local! {
+    static RECORDER: RefCell<Option<Recorder>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` on this thread's recorder, if a lesson run is recording here.
+/// Re-entrant calls (which cannot happen in practice) are skipped, not panics.
+pub(crate) fn with<R>(f: impl FnOnce(&mut Recorder) -> R) -> Option<R> {
+    RECORDER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut slot) => slot.as_mut().map(f),
+        Err(_) => None,
+    })
+}
+
+pub(crate) fn install(recorder: Recorder) {
+    RECORDER.with(|cell| *cell.borrow_mut() = Some(recorder));
+}
+
+pub(crate) fn uninstall() -> Option<Recorder> {
+    RECORDER.with(|cell| cell.borrow_mut().take())
+}
+
+/// What the current lane frame was last seen waiting on during this poll.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct WaitTarget {
+    pub on: TextId,
+    pub line: Option<u32>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    /// Spawned, never polled.
+    Queued,
+    Running,
+    Waiting(WaitTarget),
+    Ended,
+}
+
+struct LaneState {
+    name: Box<str>,
+    shown: Shown,
+    /// Generation and time of the lane's last recorded event.
+    epoch: u64,
+    t_us: u64,
+    /// The tokio task this lane is the outermost lane of, for live cancel.
+    task: Option<tokio::task::Id>,
+}
+
+/// Saved by a lane when it starts a poll, given back when the poll ends.
+pub(crate) struct Frame {
+    outer_lane: Option<LaneId>,
+    outer_wait: Option<WaitTarget>,
+    outer_child_pending: bool,
+}
+
+pub(crate) struct Recorder {
+    start: tokio::time::Instant,
+    /// Bumped whenever virtual time may have moved.
+    epoch: u64,
+    cached_gen: u64,
+    cached_now_us: u64,
+    /// Virtual time lost to polls that blocked the thread, not yet handed
+    /// to tokio's clock by the driver.
+    debt_us: u64,
+    /// Once set, time reads return this (the runtime is shutting down).
+    frozen_us: Option<u64>,
+
+    lanes: Vec<LaneState>,
+    current: Option<LaneId>,
+    frame_wait: Option<WaitTarget>,
+    frame_child_pending: bool,
+    poll_depth: u32,
+
+    batch: Batch,
+    labels: HashMap<Box<str>, TextId>,
+    next_text: u32,
+    events: usize,
+    sealed: bool,
+    tx: Sender<Batch>,
+
+    unknown: TextId,
+    join: TextId,
+    lesson_file: &'static str,
+    abort_handles: HashMap<tokio::task::Id, tokio::task::AbortHandle>,
+    pub(crate) signals: Arc<Signals>,
+}
+
+impl Recorder {
+    pub(crate) fn new(tx: Sender<Batch>, lesson_file: &'static str, signals: Arc<Signals>) -> Self {
+        let mut recorder = Recorder {
+            start: tokio::time::Instant::now(),
+            epoch: 1,
+            cached_gen: 0,
+            cached_now_us: 0,
+            debt_us: 0,
+            frozen_us: None,
+            lanes: Vec::new(),
+            current: None,
+            frame_wait: None,
+            frame_child_pending: false,
+            poll_depth: 0,
+            batch: Batch::default(),
+            labels: HashMap::new(),
+            next_text: 0,
+            events: 0,
+            sealed: false,
+            tx,
+            unknown: TextId(0),
+            join: TextId(0),
+            lesson_file,
+            abort_handles: HashMap::new(),
+            signals,
+        };
+        recorder.unknown = recorder.label("unknown");
+        recorder.join = recorder.label("join");
+        recorder
+    }
+
+    /// Sets time zero. Must be called inside the lesson's runtime.
+    pub(crate) fn set_start(&mut self, start: tokio::time::Instant) {
+        self.start = start;
+        self.epoch += 1;
+    }
+
+    // ----- time -------------------------------------------------------
+
+    /// Virtual microseconds since the lesson started.
+    pub(crate) fn now_us(&mut self) -> u64 {
+        if let Some(t) = self.frozen_us {
+            return t;
+        }
+        if self.cached_gen != self.epoch {
+            let elapsed = tokio::time::Instant::now().saturating_duration_since(self.start);
+            self.cached_now_us = elapsed.as_micros() as u64;
+            self.cached_gen = self.epoch;
+        }
+        self.cached_now_us + self.debt_us
+    }
+
+    /// Virtual time may have moved (the runtime unparked, the clock was advanced).
+    pub(crate) fn invalidate_time(&mut self) {
+        self.epoch += 1;
+    }
+
+    /// A poll blocked the thread for this long: that much virtual time passes.
+    pub(crate) fn add_debt(&mut self, us: u64) {
+        self.debt_us += us;
+        self.epoch += 1;
+    }
+
+    /// Hands the blocked time to the driver, which moves tokio's clock by it.
+    pub(crate) fn take_debt(&mut self) -> u64 {
+        self.epoch += 1;
+        std::mem::take(&mut self.debt_us)
+    }
+
+    pub(crate) fn freeze_time(&mut self) -> u64 {
+        let t = self.now_us();
+        self.frozen_us = Some(t);
+        t
+    }
+
+    // ----- texts ------------------------------------------------------
+
+    fn text(&mut self, text: &str) -> TextId {
+        let id = TextId(self.next_text);
+        self.next_text += 1;
+        self.batch.texts.push(text.into());
+        id
+    }
+
+    /// A text that repeats (wait labels): stored once.
+    pub(crate) fn label(&mut self, label: &str) -> TextId {
+        if let Some(&id) = self.labels.get(label) {
+            return id;
+        }
+        let id = self.text(label);
+        self.labels.insert(label.into(), id);
+        id
+    }
+
+    /// The line, if `file` is the lesson's own source.
+    pub(crate) fn lesson_line(&self, file: &str, line: u32) -> Option<u32> {
+        (!self.lesson_file.is_empty() && file.ends_with(self.lesson_file)).then_some(line)
+    }
+
+    // ----- events -----------------------------------------------------
+
+    fn record(&mut self, lane: Option<LaneId>, kind: EventKind) {
+        if self.sealed {
+            return;
+        }
+        let t_us = self.now_us();
+        self.batch.events.push(Event { t_us, lane, kind });
+        self.events += 1;
+        self.signals.activity();
+        if self.events >= MAX_EVENTS {
+            self.signals.finish(EndReason::TraceLimit);
+        }
+    }
+
+    /// Stops recording: later polls and drops leave no trace.
+    pub(crate) fn seal(&mut self) {
+        self.sealed = true;
+    }
+
+    pub(crate) fn end(&mut self, reason: EndReason) {
+        let t_us = self.now_us();
+        self.batch.events.push(Event { t_us, lane: None, kind: EventKind::End { reason } });
+        self.sealed = true;
+    }
+
+    /// Sends what was recorded since the last flush to the reader.
+    pub(crate) fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            let _ = self.tx.send(std::mem::take(&mut self.batch));
+        }
+    }
+
+    pub(crate) fn log(&mut self, level: Level, message: &str) {
+        if self.sealed {
+            return;
+        }
+        let detail = self.text(message);
+        self.record(self.current, EventKind::Log { level, detail });
+    }
+
+    /// A message from the runner itself, not written by any lane.
+    pub(crate) fn runner_log(&mut self, level: Level, message: &str) {
+        let detail = self.text(message);
+        self.record(None, EventKind::Log { level, detail });
+    }
+
+    // ----- lanes ------------------------------------------------------
+
+    pub(crate) fn spawn_lane(&mut self, name: &str) -> Option<LaneId> {
+        if self.sealed {
+            return None;
+        }
+        let lane = self.lanes.len() as LaneId + 1;
+        let t_us = self.now_us();
+        self.lanes.push(LaneState {
+            name: name.into(),
+            shown: Shown::Queued,
+            epoch: self.epoch,
+            t_us,
+            task: None,
+        });
+        let name = self.text(name);
+        self.record(Some(lane), EventKind::Spawned { name, parent: self.current });
+        Some(lane)
+    }
+
+    /// A lane's poll begins. Returns what the caller must give back to `leave`.
+    pub(crate) fn enter(&mut self, lane: LaneId) -> Frame {
+        let frame = Frame {
+            outer_lane: self.current.replace(lane),
+            outer_wait: self.frame_wait.take(),
+            outer_child_pending: std::mem::replace(&mut self.frame_child_pending, false),
+        };
+        self.poll_depth += 1;
+        if self.poll_depth == 1 {
+            self.signals.watchdog.poll_started(lane);
+        }
+        let Some(index) = self.lane_index(lane) else {
+            return frame;
+        };
+        let state = &self.lanes[index];
+        let first = state.shown == Shown::Queued;
+        // A re-poll at the same instant shows nothing new: the lane keeps
+        // its wait until the poll ends and says what it waits on now.
+        if first || (state.shown != Shown::Running && self.moved_on(index)) {
+            let state = &mut self.lanes[index];
+            state.shown = Shown::Running;
+            if first {
+                state.task = tokio::task::try_id();
+            }
+            self.record(Some(lane), EventKind::Running);
+            self.stamp(index);
+        }
+        frame
+    }
+
+    /// A lane's poll ended with `Pending`.
+    pub(crate) fn leave_pending(&mut self, lane: LaneId, frame: Frame) {
+        let target = self.frame_wait.take().unwrap_or(if self.frame_child_pending {
+            WaitTarget { on: self.join, line: None }
+        } else {
+            WaitTarget { on: self.unknown, line: None }
+        });
+        self.restore(frame, true);
+        let Some(index) = self.lane_index(lane) else {
+            return;
+        };
+        if self.lanes[index].shown != Shown::Waiting(target) || self.moved_on(index) {
+            self.lanes[index].shown = Shown::Waiting(target);
+            self.record(Some(lane), EventKind::Awaiting { on: target.on, line: target.line });
+            self.stamp(index);
+        }
+    }
+
+    fn lane_index(&self, lane: LaneId) -> Option<usize> {
+        let index = (lane as usize).checked_sub(1)?;
+        (index < self.lanes.len()).then_some(index)
+    }
+
+    /// Has virtual time moved since the lane's last event? Reads the clock
+    /// only when the generation changed.
+    fn moved_on(&mut self, index: usize) -> bool {
+        if self.lanes[index].epoch == self.epoch {
+            return false;
+        }
+        let now = self.now_us();
+        let state = &mut self.lanes[index];
+        state.epoch = self.epoch;
+        now != state.t_us
+    }
+
+    fn stamp(&mut self, index: usize) {
+        let t_us = self.now_us();
+        let epoch = self.epoch;
+        let state = &mut self.lanes[index];
+        state.epoch = epoch;
+        state.t_us = t_us;
+    }
+
+    /// A lane's poll ended with `Ready`, or unwound with a panic.
+    pub(crate) fn leave_finished(&mut self, lane: LaneId, frame: Frame, failure: Option<String>) {
+        self.frame_wait = None;
+        self.restore(frame, false);
+        self.finish(lane, failure);
+    }
+
+    fn restore(&mut self, frame: Frame, child_pending: bool) {
+        self.poll_depth -= 1;
+        if self.poll_depth == 0 {
+            if let Some(blocked_us) = self.signals.watchdog.poll_ended() {
+                self.add_debt(blocked_us);
+                self.signals.wake_driver();
+            }
+        }
+        self.current = frame.outer_lane;
+        self.frame_wait = frame.outer_wait;
+        self.frame_child_pending = frame.outer_child_pending || child_pending;
+    }
+
+    fn finish(&mut self, lane: LaneId, failure: Option<String>) {
+        let Some(index) = self.lane_index(lane) else {
+            return;
+        };
+        let state = &mut self.lanes[index];
+        if state.shown == Shown::Ended {
+            return;
+        }
+        state.shown = Shown::Ended;
+        let kind = match failure {
+            None => EventKind::Done,
+            Some(detail) => EventKind::Failed { detail: self.text(&detail) },
+        };
+        self.record(Some(lane), kind);
+    }
+
+    /// The lane's future was dropped before it finished.
+    pub(crate) fn cancel_lane(&mut self, lane: LaneId) {
+        if let Some(index) = self.lane_index(lane) {
+            let state = &mut self.lanes[index];
+            if state.shown != Shown::Ended {
+                state.shown = Shown::Ended;
+                self.record(Some(lane), EventKind::Cancelled);
+            }
+        }
+    }
+
+    /// Something inside the current lane's poll went pending on this.
+    /// The outermost note wins, so an explicit `.awaiting(..)` beats the
+    /// resource it wraps.
+    pub(crate) fn note_wait(&mut self, on: &str, line: Option<u32>) {
+        if self.current.is_some() {
+            let on = self.label(on);
+            self.frame_wait = Some(WaitTarget { on, line });
+        }
+    }
+
+    fn task_of(&self, lane: LaneId) -> Option<tokio::task::Id> {
+        self.lanes[self.lane_index(lane)?].task
+    }
+
+    /// Lanes that have not ended, with what they wait on (for stall reports).
+    /// "name (waits on X, line N)" for every lane that has not ended.
+    pub(crate) fn describe_unfinished(&self) -> Vec<String> {
+        let label = |id: TextId| {
+            self.labels
+                .iter()
+                .find(|(_, v)| **v == id)
+                .map_or("?", |(k, _)| &**k)
+        };
+        self.lanes
+            .iter()
+            .filter_map(|s| match s.shown {
+                Shown::Ended => None,
+                Shown::Waiting(w) => Some(match w.line {
+                    Some(line) => format!("'{}' waits on {} (line {line})", s.name, label(w.on)),
+                    None => format!("'{}' waits on {}", s.name, label(w.on)),
+                }),
+                Shown::Queued => Some(format!("'{}' was never polled", s.name)),
+                Shown::Running => Some(format!("'{}' is running", s.name)),
+            })
+            .collect()
+    }
+
+    pub(crate) fn allow_cancel(&mut self, handle: tokio::task::AbortHandle) {
+        self.abort_handles.insert(handle.id(), handle);
+    }
+
+    /// Aborts the task behind `lane`, if the lesson allowed it.
+    pub(crate) fn abort_lane(&mut self, lane: LaneId) -> bool {
+        let Some(task) = self.task_of(lane) else {
+            return false;
+        };
+        match self.abort_handles.get(&task) {
+            Some(handle) => {
+                handle.abort();
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn lane_name(&self, lane: LaneId) -> &str {
+        self.lane_index(lane).map_or("?", |i| &self.lanes[i].name)
+    }
+
+    pub(crate) fn is_sealed(&self) -> bool {
+        self.sealed
+    }
+}

@@ -1,0 +1,332 @@
+//! A lesson run: one OS thread with its own current-thread runtime on a
+//! paused clock, and the handle the caller keeps. Nothing the lesson does
+//! (panic, hang, deadlock, a blocked thread) can reach the caller: it only
+//! ever sees trace batches, and stops waiting when told to.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, Once};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::driver::{Driver, Pacing};
+use super::instrument::LessonSubscriber;
+use super::knobs::Knobs;
+use super::lane::LaneExt;
+use super::outcome::LessonOutcome;
+use super::recorder::{self, Recorder};
+use super::signals::{Command, Signals};
+use crate::trace::{Batch, EndReason, Event, EventKind, Header, LaneId, Level, Trace};
+
+/// The name of every thread that runs lesson code. Panics there are
+/// recorded as failed lanes and not printed.
+pub const LESSON_THREAD: &str = "lanes-lesson";
+
+pub type BoxFuture = Pin<Box<dyn Future<Output = LessonOutcome> + Send + 'static>>;
+
+/// How to start a lesson's `main`.
+pub type Entry = Arc<dyn Fn(Knobs) -> BoxFuture + Send + Sync>;
+
+/// Everything needed to start (and restart) a run.
+#[derive(Clone)]
+pub struct RunSpec {
+    pub lesson: String,
+    pub knobs: Knobs,
+    pub entry: Entry,
+    /// Path suffix of the lesson's source, to attribute waits to its lines.
+    pub lesson_file: &'static str,
+    /// Off for lessons that wait on real threads or sockets: with those, an
+    /// idle runtime with no timers is not necessarily stuck.
+    pub stall_detection: bool,
+}
+
+impl RunSpec {
+    /// A run of any async function, named `lesson` (handy in tests).
+    pub fn from_fn<F, Fut>(lesson: &str, knobs: Knobs, f: F) -> Self
+    where
+        F: Fn(Knobs) -> Fut + Send + Sync + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: super::outcome::Outcome,
+    {
+        let entry: Entry = Arc::new(move |knobs| {
+            let fut = f(knobs);
+            Box::pin(async move { LessonOutcome(super::outcome::Outcome::failure(&fut.await)) })
+        });
+        RunSpec {
+            lesson: lesson.to_string(),
+            knobs,
+            entry,
+            lesson_file: "",
+            stall_detection: true,
+        }
+    }
+
+    pub fn header(&self) -> Header {
+        Header { lesson: self.lesson.clone(), knobs: self.knobs.values().to_vec() }
+    }
+}
+
+/// The caller's side of a run.
+pub struct Run {
+    trace: Trace,
+    batches: Receiver<Batch>,
+    commands: Sender<Command>,
+    signals: Arc<Signals>,
+    watchdog: Option<thread::JoinHandle<()>>,
+    over: bool,
+}
+
+impl Run {
+    pub fn start(spec: RunSpec, pacing: Pacing) -> Run {
+        install_quiet_panic_hook();
+        let (batch_tx, batches) = mpsc::channel();
+        let (commands, command_rx) = mpsc::channel();
+        let signals = Arc::new(Signals::new(commands.clone()));
+        let trace = Trace::new(spec.header());
+
+        let watched = signals.clone();
+        let watchdog = thread::Builder::new()
+            .name("lanes-watchdog".into())
+            .spawn(move || watched.watchdog.watch())
+            .ok();
+
+        let lesson_signals = signals.clone();
+        let spawned = thread::Builder::new().name(LESSON_THREAD.into()).spawn(move || {
+            lesson_thread(spec, pacing, batch_tx, command_rx, lesson_signals)
+        });
+        let mut run = Run { trace, batches, commands, signals, watchdog, over: false };
+        if let Err(e) = spawned {
+            run.end_here(EndReason::Stopped, &format!("could not start the lesson thread: {e}"));
+        }
+        run
+    }
+
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// True once the trace has its `end`.
+    pub fn is_over(&self) -> bool {
+        self.over
+    }
+
+    /// Folds in whatever the lesson thread has sent. Never blocks.
+    /// Returns whether anything new arrived.
+    pub fn pump(&mut self) -> bool {
+        let mut any = false;
+        while !self.over {
+            match self.batches.try_recv() {
+                Ok(batch) => {
+                    any = true;
+                    self.apply(batch);
+                }
+                Err(mpsc::TryRecvError::Empty) => break,
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    self.end_here(EndReason::Stopped, "the lesson thread stopped unexpectedly");
+                    any = true;
+                }
+            }
+        }
+        any
+    }
+
+    fn apply(&mut self, batch: Batch) {
+        self.trace.apply(batch);
+        if self.trace.end().is_some() {
+            self.over = true;
+        }
+    }
+
+    /// Lets virtual time run `d` further (paced runs).
+    pub fn grant(&self, d: Duration) {
+        let _ = self.commands.send(Command::Grant(d));
+    }
+
+    /// Lets virtual time run to the lesson's next event (paced runs).
+    pub fn step(&self) {
+        let _ = self.commands.send(Command::Step);
+    }
+
+    /// Cancels a lane live, if the lesson marked its task `cancellable()`.
+    pub fn cancel(&self, lane: LaneId) {
+        let _ = self.commands.send(Command::Cancel(lane));
+    }
+
+    /// Asks the run to stop where it is.
+    pub fn stop(&self) {
+        self.signals.finish(EndReason::Stopped);
+        let _ = self.commands.send(Command::Stop);
+    }
+
+    /// The lane whose poll is blocking the lesson thread right now, if any.
+    pub fn blocked(&self) -> Option<(LaneId, Duration)> {
+        self.signals.watchdog.blocked()
+    }
+
+    /// Waits (in wall time) for the run to end, at most `wall_limit`; a run
+    /// still going then is declared hung. Returns the whole trace.
+    pub fn wait(mut self, wall_limit: Duration) -> Trace {
+        let deadline = Instant::now() + wall_limit;
+        while !self.over {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                let message = match self.blocked() {
+                    Some((lane, d)) => format!(
+                        "lane '{}' has blocked the thread for {:.1} s without yielding",
+                        self.trace.lane_name(lane),
+                        d.as_secs_f64()
+                    ),
+                    None => format!(
+                        "the lesson made no progress for {:.0} s of real time",
+                        wall_limit.as_secs_f64()
+                    ),
+                };
+                self.stop();
+                self.end_here(EndReason::Hung, &message);
+                break;
+            }
+            match self.batches.recv_timeout(left.min(Duration::from_millis(50))) {
+                Ok(batch) => self.apply(batch),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.end_here(EndReason::Stopped, "the lesson thread stopped unexpectedly");
+                }
+            }
+        }
+        std::mem::replace(&mut self.trace, Trace::new(Header { lesson: String::new(), knobs: vec![] }))
+    }
+
+    /// Ends the trace from this side, when the lesson thread cannot.
+    fn end_here(&mut self, reason: EndReason, message: &str) {
+        let t_us = self.trace.last_t_us();
+        let detail = self.trace.intern(message);
+        self.trace.push_event(Event { t_us, lane: None, kind: EventKind::Log { level: Level::Error, detail } });
+        self.trace.push_event(Event { t_us, lane: None, kind: EventKind::End { reason } });
+        self.over = true;
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        if !self.over {
+            self.stop();
+        }
+        self.signals.watchdog.stop.store(true, Ordering::Release);
+        if let Some(watchdog) = self.watchdog.take() {
+            let _ = watchdog.join();
+        }
+        // The lesson thread is not joined: if a lesson hangs it stays hung,
+        // and the caller must not hang with it.
+    }
+}
+
+/// Tells the main lane's end to the driver, even if `main` panics.
+struct FinishOnDrop(Arc<Signals>);
+
+impl Drop for FinishOnDrop {
+    fn drop(&mut self) {
+        self.0.finish(EndReason::Finished);
+    }
+}
+
+fn lesson_thread(
+    spec: RunSpec,
+    pacing: Pacing,
+    batch_tx: Sender<Batch>,
+    command_rx: Receiver<Command>,
+    signals: Arc<Signals>,
+) {
+    let _subscriber = tracing::subscriber::set_default(LessonSubscriber::new(signals.clone()));
+    let stall_detection = spec.stall_detection;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .thread_name(LESSON_THREAD)
+        .on_thread_park(move || before_park(stall_detection))
+        .on_thread_unpark(|| {
+            recorder::with(|r| r.invalidate_time());
+        })
+        .build();
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            let mut recorder = Recorder::new(batch_tx, spec.lesson_file, signals);
+            recorder.runner_log(Level::Error, &format!("could not start a runtime: {e}"));
+            recorder.end(EndReason::Stopped);
+            recorder.flush();
+            return;
+        }
+    };
+
+    let reason = runtime.block_on(async {
+        recorder::install(Recorder::new(batch_tx, spec.lesson_file, signals.clone()));
+        let start = tokio::time::Instant::now();
+        recorder::with(|r| r.set_start(start));
+
+        let entry = spec.entry.clone();
+        let knobs = spec.knobs.clone();
+        let main = async move { entry(knobs).await }.lane("main");
+        let finished = FinishOnDrop(signals.clone());
+        tokio::spawn(async move {
+            let _finished = finished;
+            main.await;
+        });
+
+        let commands = Arc::new(Mutex::new(command_rx));
+        Driver { pacing, start, signals: signals.clone(), commands }.run().await
+    });
+
+    recorder::with(|r| {
+        r.freeze_time();
+        if reason == EndReason::TimeLimit {
+            let limit = super::driver::HEADLESS_TIME_LIMIT.as_secs() / 60;
+            r.runner_log(Level::Warn, &format!("stopped after {limit} minutes of virtual time"));
+        }
+        // A stalled or stopped run leaves its waiting lanes as they were:
+        // they did not end, they were abandoned.
+        if reason != EndReason::Finished {
+            r.seal();
+        }
+    });
+    // Dropping the runtime drops every task still alive, exactly as when a
+    // tokio program's main returns: those lanes are cancelled.
+    runtime.shutdown_background();
+    recorder::with(|r| {
+        r.end(reason);
+        r.flush();
+    });
+    recorder::uninstall();
+}
+
+/// Runs each time the lesson's runtime runs out of work at an instant.
+fn before_park(stall_detection: bool) {
+    recorder::with(|r| {
+        r.flush();
+        if !stall_detection || r.is_sealed() || r.signals.finished().is_some() {
+            return;
+        }
+        // Nothing runnable, no lesson timer that could fire: nothing can
+        // ever wake the lanes that are left.
+        if r.signals.live_timers.load(Ordering::Relaxed) <= 0 {
+            let waiting = r.describe_unfinished();
+            let message = format!("no lane can ever be woken (a deadlock): {}", waiting.join("; "));
+            r.runner_log(Level::Error, &message);
+            r.flush();
+            r.signals.finish(EndReason::Stalled);
+        }
+    });
+}
+
+fn install_quiet_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if thread::current().name() != Some(LESSON_THREAD) {
+                previous(info);
+            }
+        }));
+    });
+}

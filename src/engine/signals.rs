@@ -1,0 +1,185 @@
+//! What the parts of a run tell each other across threads: the recorder and
+//! the park hooks wake the driver; the watchdog thread spots polls that
+//! block the lesson thread; everyone can say the run is over.
+
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::sync::mpsc::Sender;
+use std::time::{Duration, Instant};
+
+use crate::trace::{EndReason, LaneId};
+
+/// Commands to the driver. The interface sends grants, steps, cancels and
+/// stops; the engine itself sends `Wake` so that a driver blocked waiting
+/// for a grant looks at the run again.
+#[derive(Debug)]
+pub(crate) enum Command {
+    Grant(Duration),
+    Step,
+    Cancel(LaneId),
+    Stop,
+    Wake,
+}
+
+pub(crate) struct Signals {
+    finish: AtomicU8,
+    driver: tokio::sync::Notify,
+    commands: Sender<Command>,
+    /// The driver is stepping and wants to hear of the next event.
+    step_armed: AtomicBool,
+    /// The driver is creating its own timer (not a lesson timer).
+    pub in_driver: AtomicBool,
+    /// Lesson timers alive now; none, with nothing runnable, is a stall.
+    pub live_timers: AtomicIsize,
+    pub watchdog: Watchdog,
+}
+
+const NOT_FINISHED: u8 = u8::MAX;
+
+impl Signals {
+    pub fn new(commands: Sender<Command>) -> Self {
+        Signals {
+            finish: AtomicU8::new(NOT_FINISHED),
+            driver: tokio::sync::Notify::new(),
+            commands,
+            step_armed: AtomicBool::new(false),
+            in_driver: AtomicBool::new(false),
+            live_timers: AtomicIsize::new(0),
+            watchdog: Watchdog::new(),
+        }
+    }
+
+    /// Ends the run (the first reason given wins) and wakes the driver.
+    pub fn finish(&self, reason: EndReason) {
+        let code = reason as u8;
+        if self
+            .finish
+            .compare_exchange(NOT_FINISHED, code, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.wake_driver();
+        }
+    }
+
+    pub fn finished(&self) -> Option<EndReason> {
+        const REASONS: [EndReason; 6] = [
+            EndReason::Finished,
+            EndReason::Stalled,
+            EndReason::Hung,
+            EndReason::Stopped,
+            EndReason::TimeLimit,
+            EndReason::TraceLimit,
+        ];
+        REASONS.get(self.finish.load(Ordering::Acquire) as usize).copied()
+    }
+
+    /// Wakes the driver whether it sleeps in the runtime or waits for a grant.
+    pub fn wake_driver(&self) {
+        self.driver.notify_one();
+        let _ = self.commands.send(Command::Wake);
+    }
+
+    pub async fn driver_woken(&self) {
+        self.driver.notified().await
+    }
+
+    pub fn arm_step(&self, armed: bool) {
+        self.step_armed.store(armed, Ordering::Relaxed);
+    }
+
+    /// An event was recorded.
+    pub fn activity(&self) {
+        if self.step_armed.load(Ordering::Relaxed) {
+            self.step_armed.store(false, Ordering::Relaxed);
+            self.driver.notify_one();
+        }
+    }
+}
+
+/// Spots polls that block the lesson thread (`std::thread::sleep` in a
+/// task, heavy CPU work). The lesson thread only writes a counter when an
+/// outermost lane poll starts and ends; a separate thread samples it, so the
+/// hot path never reads a wall clock.
+pub(crate) struct Watchdog {
+    /// Odd while a lane poll is in progress.
+    seq: AtomicU64,
+    lane: AtomicU32,
+    /// The poll (its `seq`) the watchdog saw blocking, or 0.
+    blocked_seq: AtomicU64,
+    /// When that poll started, in ns since `origin`.
+    blocked_since_ns: AtomicU64,
+    origin: Instant,
+    pub stop: AtomicBool,
+}
+
+/// How often the watchdog looks. A poll shorter than this is never seen as
+/// blocking; a longer one is measured to within half of it.
+pub const WATCHDOG_PERIOD: Duration = Duration::from_micros(500);
+
+impl Watchdog {
+    fn new() -> Self {
+        Watchdog {
+            seq: AtomicU64::new(0),
+            lane: AtomicU32::new(0),
+            blocked_seq: AtomicU64::new(0),
+            blocked_since_ns: AtomicU64::new(0),
+            origin: Instant::now(),
+            stop: AtomicBool::new(false),
+        }
+    }
+
+    #[inline]
+    pub fn poll_started(&self, lane: LaneId) {
+        // Only the lesson thread writes `seq`: a load and a store are enough.
+        self.lane.store(lane, Ordering::Relaxed);
+        let seq = self.seq.load(Ordering::Relaxed);
+        self.seq.store(seq + 1, Ordering::Release);
+    }
+
+    /// Returns how long the poll blocked, in µs, if the watchdog saw it block.
+    #[inline]
+    pub fn poll_ended(&self) -> Option<u64> {
+        let seq = self.seq.load(Ordering::Relaxed);
+        self.seq.store(seq + 1, Ordering::Release);
+        if self.blocked_seq.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        if self.blocked_seq.swap(0, Ordering::AcqRel) != seq {
+            return None;
+        }
+        let since = self.blocked_since_ns.load(Ordering::Acquire);
+        let now = self.origin.elapsed().as_nanos() as u64;
+        Some(now.saturating_sub(since) / 1_000)
+    }
+
+    /// The lane whose poll has been blocking the thread, and for how long.
+    pub fn blocked(&self) -> Option<(LaneId, Duration)> {
+        let blocked = self.blocked_seq.load(Ordering::Acquire);
+        if blocked == 0 || blocked != self.seq.load(Ordering::Acquire) {
+            return None;
+        }
+        let since = self.blocked_since_ns.load(Ordering::Acquire);
+        let now = self.origin.elapsed().as_nanos() as u64;
+        Some((self.lane.load(Ordering::Relaxed), Duration::from_nanos(now.saturating_sub(since))))
+    }
+
+    /// The watchdog thread's loop; returns when `stop` is set.
+    pub fn watch(&self) {
+        let mut last_seq = 0;
+        let mut first_seen_ns = 0;
+        while !self.stop.load(Ordering::Acquire) {
+            std::thread::sleep(WATCHDOG_PERIOD);
+            let seq = self.seq.load(Ordering::Acquire);
+            if seq % 2 == 1 {
+                if seq != last_seq {
+                    // The poll started somewhere in the last period.
+                    let half = WATCHDOG_PERIOD.as_nanos() as u64 / 2;
+                    first_seen_ns = (self.origin.elapsed().as_nanos() as u64).saturating_sub(half);
+                } else if self.blocked_seq.load(Ordering::Acquire) != seq {
+                    self.blocked_since_ns.store(first_seen_ns, Ordering::Release);
+                    self.blocked_seq.store(seq, Ordering::Release);
+                }
+            }
+            last_seq = seq;
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! lanes: watch async Rust run. Every task and every future a lesson wants
+//! seen is drawn as a lane on a shared time axis.
+#![forbid(unsafe_code)]
+
+// Lessons are compiled into this crate but written as if they used it from
+// outside (`use lanes::prelude::*`), which is how a reader sees them.
+extern crate self as lanes;
+
+pub mod catalog;
+pub mod engine;
+pub mod render;
+pub mod trace;
+
+/// What a lesson imports.
+pub mod prelude {
+    pub use crate::engine::{Cancellable, Knobs, LaneExt};
+}

@@ -1,0 +1,8 @@
+//! The `lanes` command.
+#![forbid(unsafe_code)]
+
+mod cli;
+
+fn main() {
+    std::process::exit(cli::main());
+}

@@ -1,0 +1,274 @@
+//! The trace: an append-only log of lane events stamped with virtual time.
+//!
+//! Everything else (the lanes view, the headless printout, the JSON-lines
+//! export, the tests) is a reader of a [`Trace`]. The recorder on the lesson
+//! thread produces [`Batch`]es; readers fold them in with [`Trace::apply`].
+
+pub mod query;
+
+pub use query::{LaneEnd, LaneSpan};
+
+use std::fmt;
+
+/// Lanes are numbered from 1 in order of creation.
+pub type LaneId = u32;
+
+/// An index into the trace's text table (names, wait labels, messages).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TextId(pub(crate) u32);
+
+/// Severity of a log line, as `tracing` has it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warn => "warn",
+            Level::Info => "info",
+            Level::Debug => "debug",
+            Level::Trace => "trace",
+        }
+    }
+}
+
+/// Why a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndReason {
+    /// The lesson's main lane finished (done or failed).
+    Finished,
+    /// Every unfinished lane waits on something that nothing can ever wake.
+    Stalled,
+    /// A poll never returned: the lesson thread is stuck inside one lane.
+    Hung,
+    /// The run was stopped from outside (restart, quit).
+    Stopped,
+    /// The headless run reached its virtual-time limit.
+    TimeLimit,
+    /// The trace reached its size limit.
+    TraceLimit,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Finished => "finished",
+            EndReason::Stalled => "stalled",
+            EndReason::Hung => "hung",
+            EndReason::Stopped => "stopped",
+            EndReason::TimeLimit => "time limit",
+            EndReason::TraceLimit => "trace limit",
+        }
+    }
+}
+
+/// What happened to a lane (or to the run, for `Log` without a lane and `End`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    Spawned {
+        name: TextId,
+        parent: Option<LaneId>,
+    },
+    Running,
+    Awaiting {
+        on: TextId,
+        /// Line in the lesson source, when known.
+        line: Option<u32>,
+    },
+    Done,
+    Cancelled,
+    Failed {
+        detail: TextId,
+    },
+    Log {
+        level: Level,
+        detail: TextId,
+    },
+    End {
+        reason: EndReason,
+    },
+}
+
+/// One entry of the trace. 32 bytes; texts live once in the text table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub t_us: u64,
+    pub lane: Option<LaneId>,
+    pub kind: EventKind,
+}
+
+impl Event {
+    /// True for the three events that end a lane.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self.kind,
+            EventKind::Done | EventKind::Cancelled | EventKind::Failed { .. }
+        )
+    }
+}
+
+/// A knob value as given to a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KnobValue {
+    Int(u64),
+    Bool(bool),
+    Text(String),
+}
+
+impl fmt::Display for KnobValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KnobValue::Int(v) => write!(f, "{v}"),
+            KnobValue::Bool(v) => write!(f, "{v}"),
+            KnobValue::Text(v) => f.write_str(v),
+        }
+    }
+}
+
+/// The first line of a trace: which lesson ran, with which knobs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    pub lesson: String,
+    /// In the lesson's declaration order.
+    pub knobs: Vec<(String, KnobValue)>,
+}
+
+/// What the recorder hands over: new events, and the texts they introduced.
+/// Texts are numbered in order, so appending them keeps every `TextId` valid.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub texts: Vec<Box<str>>,
+    pub events: Vec<Event>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty() && self.events.is_empty()
+    }
+}
+
+/// Static facts about one lane, kept beside the events for quick lookup.
+#[derive(Clone, Debug)]
+pub struct LaneInfo {
+    pub name: TextId,
+    pub parent: Option<LaneId>,
+    pub spawned_us: u64,
+    /// Index (into the event list) of every event of this lane, in order.
+    pub events: Vec<u32>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Trace {
+    header: Header,
+    texts: Vec<Box<str>>,
+    events: Vec<Event>,
+    lanes: Vec<LaneInfo>,
+}
+
+impl Trace {
+    pub fn new(header: Header) -> Self {
+        Trace {
+            header,
+            texts: Vec::new(),
+            events: Vec::new(),
+            lanes: Vec::new(),
+        }
+    }
+
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    pub fn text(&self, id: TextId) -> &str {
+        self.texts.get(id.0 as usize).map_or("", |t| t)
+    }
+
+    /// Every lane, indexed by `lane id - 1`.
+    pub fn lanes(&self) -> &[LaneInfo] {
+        &self.lanes
+    }
+
+    pub fn lane(&self, lane: LaneId) -> Option<&LaneInfo> {
+        lane.checked_sub(1).and_then(|i| self.lanes.get(i as usize))
+    }
+
+    pub fn lane_name(&self, lane: LaneId) -> &str {
+        self.lane(lane).map_or("", |info| self.text(info.name))
+    }
+
+    /// Virtual time of the last event, in microseconds.
+    pub fn last_t_us(&self) -> u64 {
+        self.events.last().map_or(0, |e| e.t_us)
+    }
+
+    /// The `end` event, once the run is over.
+    pub fn end(&self) -> Option<(u64, EndReason)> {
+        match self.events.last()?.kind {
+            EventKind::End { reason } => Some((self.events.last()?.t_us, reason)),
+            _ => None,
+        }
+    }
+
+    /// Folds a batch from the recorder into the trace.
+    pub fn apply(&mut self, batch: Batch) {
+        self.texts.extend(batch.texts);
+        for event in batch.events {
+            self.push(event);
+        }
+    }
+
+    fn push(&mut self, event: Event) {
+        let index = self.events.len() as u32;
+        if let EventKind::Spawned { name, parent } = event.kind {
+            self.lanes.push(LaneInfo {
+                name,
+                parent,
+                spawned_us: event.t_us,
+                events: Vec::new(),
+            });
+        }
+        if let Some(info) = event
+            .lane
+            .and_then(|l| l.checked_sub(1))
+            .and_then(|i| self.lanes.get_mut(i as usize))
+        {
+            info.events.push(index);
+        }
+        self.events.push(event);
+    }
+
+    /// Adds a text that is not yet in the table (used by readers that build
+    /// traces themselves, such as tests and the run handle's own `end`).
+    pub fn intern(&mut self, text: &str) -> TextId {
+        self.texts.push(text.into());
+        TextId(self.texts.len() as u32 - 1)
+    }
+
+    /// Appends an event made outside the recorder (the run handle's `end`
+    /// when the lesson thread cannot say it, generated test traces).
+    pub fn push_event(&mut self, event: Event) {
+        self.push(event);
+    }
+
+    /// Approximate heap bytes held by the trace, for the memory budget.
+    pub fn heap_bytes(&self) -> usize {
+        let texts: usize = self.texts.iter().map(|t| t.len() + 16).sum();
+        let lanes: usize = self
+            .lanes
+            .iter()
+            .map(|l| std::mem::size_of::<LaneInfo>() + l.events.capacity() * 4)
+            .sum();
+        texts + lanes + self.events.capacity() * std::mem::size_of::<Event>()
+    }
+}

@@ -1,0 +1,169 @@
+//! Questions readers ask of a trace: when did a lane end, what did it wait
+//! on, what did it log. Shared by the text view, the tests and the interface.
+
+use super::{EventKind, LaneId, Level, Trace};
+
+/// How and when a lane ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LaneEnd {
+    Done(u64),
+    Cancelled(u64),
+    Failed(u64, String),
+}
+
+impl LaneEnd {
+    pub fn t_us(&self) -> u64 {
+        match self {
+            LaneEnd::Done(t) | LaneEnd::Cancelled(t) | LaneEnd::Failed(t, _) => *t,
+        }
+    }
+}
+
+/// One stretch of a lane's life in which its state did not change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LaneSpan {
+    pub from_us: u64,
+    /// `None` while the lane is still in this state at the end of the trace.
+    pub to_us: Option<u64>,
+    pub state: SpanState,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SpanState {
+    /// Spawned, not yet polled.
+    Queued,
+    Running,
+    Awaiting { on: String, line: Option<u32> },
+}
+
+impl Trace {
+    /// The first lane with exactly this name.
+    pub fn lane_named(&self, name: &str) -> Option<LaneId> {
+        (1..=self.lanes().len() as LaneId).find(|&l| self.lane_name(l) == name)
+    }
+
+    /// Every lane whose name starts with `prefix`, in creation order.
+    pub fn lanes_starting_with(&self, prefix: &str) -> Vec<LaneId> {
+        (1..=self.lanes().len() as LaneId)
+            .filter(|&l| self.lane_name(l).starts_with(prefix))
+            .collect()
+    }
+
+    pub fn parent(&self, lane: LaneId) -> Option<LaneId> {
+        self.lane(lane).and_then(|info| info.parent)
+    }
+
+    /// Children of `parent` (or the top-level lanes for `None`), in order.
+    pub fn children(&self, parent: Option<LaneId>) -> Vec<LaneId> {
+        (1..=self.lanes().len() as LaneId)
+            .filter(|&l| self.parent(l) == parent)
+            .collect()
+    }
+
+    /// The lane's events in order.
+    pub fn lane_events(&self, lane: LaneId) -> impl Iterator<Item = &super::Event> {
+        let indices = self.lane(lane).map_or(&[][..], |info| &info.events[..]);
+        indices.iter().map(|&i| &self.events()[i as usize])
+    }
+
+    /// How the lane ended, if it did.
+    pub fn lane_end(&self, lane: LaneId) -> Option<LaneEnd> {
+        self.lane_events(lane).find_map(|e| match e.kind {
+            EventKind::Done => Some(LaneEnd::Done(e.t_us)),
+            EventKind::Cancelled => Some(LaneEnd::Cancelled(e.t_us)),
+            EventKind::Failed { detail } => Some(LaneEnd::Failed(e.t_us, self.text(detail).into())),
+            _ => None,
+        })
+    }
+
+    /// When the lane was first polled.
+    pub fn first_run_us(&self, lane: LaneId) -> Option<u64> {
+        self.lane_events(lane)
+            .find(|e| matches!(e.kind, EventKind::Running))
+            .map(|e| e.t_us)
+    }
+
+    /// Every wait of the lane: (time, what, line).
+    pub fn waits(&self, lane: LaneId) -> Vec<(u64, &str, Option<u32>)> {
+        self.lane_events(lane)
+            .filter_map(|e| match e.kind {
+                EventKind::Awaiting { on, line } => Some((e.t_us, self.text(on), line)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every log line: (time, lane, level, message).
+    pub fn logs(&self) -> Vec<(u64, Option<LaneId>, Level, &str)> {
+        self.events()
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::Log { level, detail } => Some((e.t_us, e.lane, level, self.text(detail))),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The time of the first log line containing `needle`.
+    pub fn log_time(&self, needle: &str) -> Option<u64> {
+        self.logs()
+            .into_iter()
+            .find(|(_, _, _, text)| text.contains(needle))
+            .map(|(t, ..)| t)
+    }
+
+    /// The lane's life as consecutive spans of unchanged state.
+    pub fn spans(&self, lane: LaneId) -> Vec<LaneSpan> {
+        let mut spans: Vec<LaneSpan> = Vec::new();
+        let open = |spans: &mut Vec<LaneSpan>, t: u64, state: Option<SpanState>| {
+            if let Some(last) = spans.last_mut() {
+                if last.to_us.is_none() {
+                    last.to_us = Some(t);
+                }
+            }
+            if let Some(state) = state {
+                spans.push(LaneSpan { from_us: t, to_us: None, state });
+            }
+        };
+        for e in self.lane_events(lane) {
+            match e.kind {
+                EventKind::Spawned { .. } => open(&mut spans, e.t_us, Some(SpanState::Queued)),
+                EventKind::Running => open(&mut spans, e.t_us, Some(SpanState::Running)),
+                EventKind::Awaiting { on, line } => open(
+                    &mut spans,
+                    e.t_us,
+                    Some(SpanState::Awaiting { on: self.text(on).into(), line }),
+                ),
+                EventKind::Done | EventKind::Cancelled | EventKind::Failed { .. } => {
+                    open(&mut spans, e.t_us, None)
+                }
+                EventKind::Log { .. } | EventKind::End { .. } => {}
+            }
+        }
+        spans
+    }
+
+    /// The most lanes that were alive (spawned, not yet ended) at one time.
+    pub fn max_alive(&self) -> usize {
+        let mut alive = 0usize;
+        let mut best = 0usize;
+        let mut i = 0;
+        let events = self.events();
+        while i < events.len() {
+            // Apply every event of one instant before measuring.
+            let t = events[i].t_us;
+            while i < events.len() && events[i].t_us == t {
+                match events[i].kind {
+                    EventKind::Spawned { .. } => alive += 1,
+                    k if matches!(k, EventKind::Done | EventKind::Cancelled | EventKind::Failed { .. }) => {
+                        alive = alive.saturating_sub(1)
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            best = best.max(alive);
+        }
+        best
+    }
+}

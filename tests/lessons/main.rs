@@ -1,0 +1,12 @@
+//! Every lesson, run headless: its syllabus facts asserted on its trace.
+
+mod support;
+
+mod blocking;
+mod join;
+mod mutex;
+mod queue;
+mod semaphore;
+mod spawn;
+mod task_group;
+mod timeout;

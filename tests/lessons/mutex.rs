@@ -1,0 +1,1 @@
+// Tests for this lesson are written with the lesson.

@@ -1,0 +1,67 @@
+//! Shared helpers for the lesson tests: run a lesson headless and ask its
+//! trace the questions the syllabus answers.
+
+use std::time::Duration;
+
+use lanes::catalog::catalog;
+use lanes::engine::run_headless;
+use lanes::trace::{LaneEnd, LaneId, Trace};
+
+/// Runs lesson `id` headless with `knobs` (`name=value`) over its defaults.
+pub fn run(id: &str, knobs: &[&str]) -> Trace {
+    let lesson = catalog().expect("catalog").lesson(id).expect("lesson exists");
+    let knobs = lesson.knobs_with(knobs).expect("valid knobs");
+    run_headless(lesson.run_spec(knobs), Duration::from_secs(20))
+}
+
+/// Microseconds from seconds, for readable assertions: `s(3.5)`.
+pub fn s(seconds: f64) -> u64 {
+    (seconds * 1_000_000.0).round() as u64
+}
+
+/// The lane with this exact name; panics with the names there are.
+pub fn lane(trace: &Trace, name: &str) -> LaneId {
+    trace.lane_named(name).unwrap_or_else(|| {
+        let names: Vec<&str> = (1..=trace.lanes().len() as LaneId).map(|l| trace.lane_name(l)).collect();
+        panic!("no lane named {name:?}; lanes: {names:?}")
+    })
+}
+
+/// When the lane ended, asserting it ended with `done`.
+pub fn done_at(trace: &Trace, lane: LaneId) -> u64 {
+    match trace.lane_end(lane) {
+        Some(LaneEnd::Done(t)) => t,
+        other => panic!("lane {:?} did not end done: {other:?}", trace.lane_name(lane)),
+    }
+}
+
+/// When the lane ended, asserting it was cancelled.
+pub fn cancelled_at(trace: &Trace, lane: LaneId) -> u64 {
+    match trace.lane_end(lane) {
+        Some(LaneEnd::Cancelled(t)) => t,
+        other => panic!("lane {:?} was not cancelled: {other:?}", trace.lane_name(lane)),
+    }
+}
+
+/// When and why the lane failed.
+pub fn failed_at(trace: &Trace, lane: LaneId) -> (u64, String) {
+    match trace.lane_end(lane) {
+        Some(LaneEnd::Failed(t, detail)) => (t, detail),
+        other => panic!("lane {:?} did not fail: {other:?}", trace.lane_name(lane)),
+    }
+}
+
+/// The run finished normally, at this time.
+pub fn finished_at(trace: &Trace) -> u64 {
+    match trace.end() {
+        Some((t, lanes::trace::EndReason::Finished)) => t,
+        other => panic!("run did not finish normally: {other:?}"),
+    }
+}
+
+/// Two runs with the same knobs give byte-identical JSON-lines traces.
+pub fn assert_deterministic(id: &str, knobs: &[&str]) {
+    let a = lanes::render::jsonl::to_string(&run(id, knobs));
+    let b = lanes::render::jsonl::to_string(&run(id, knobs));
+    assert_eq!(a, b, "two runs of {id} differ");
+}
