@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+pub use crate::engine::Clock;
 use crate::engine::{BoxFuture, Knobs, RunSpec};
 use crate::trace::KnobValue;
 
@@ -53,15 +54,6 @@ struct LessonMeta {
     predict: Predict,
 }
 
-/// Whether a lesson's timeline is pure virtual time (deterministic) or
-/// measures something real (a blocked thread, a socket).
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Clock {
-    #[default]
-    Virtual,
-    Real,
-}
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -342,7 +334,7 @@ impl Lesson {
             knobs,
             entry: std::sync::Arc::new(entry),
             lesson_file: self.source_file,
-            stall_detection: self.clock == Clock::Virtual,
+            clock: self.clock,
         }
     }
 

@@ -17,7 +17,7 @@ pub use lane::{Awaiting, Cancellable, Lane, LaneExt};
 pub use outcome::{LessonOutcome, Outcome};
 pub use playback::{MAX_SPEED, MIN_SPEED, Playback};
 pub use recorder::MAX_EVENTS;
-pub use run::{BoxFuture, Entry, LESSON_THREAD, Run, RunSpec};
+pub use run::{BoxFuture, Clock, Entry, LESSON_THREAD, Run, RunSpec};
 pub use signals::WATCHDOG_PERIOD;
 
 /// Runs `spec` to its end without pacing and returns its trace. A run

@@ -12,12 +12,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
+use super::run::Clock;
 use super::signals::Signals;
 use crate::trace::{Batch, EndReason, Event, EventKind, LaneId, Level, TextId};
 
 /// Above this many events the run is stopped, so that a lesson that never
 /// ends cannot grow the trace without bound (about 32 MB of events).
 pub const MAX_EVENTS: usize = 1_000_000;
+
+/// In a virtual-time lesson, a poll that blocks the thread this long is
+/// worth a warning: the timeline does not show it. Shorter stretches are
+/// ordinary scheduling noise (the thread can be preempted mid-poll).
+const BLOCKING_WARNING_US: u64 = 100_000;
 
 thread_local! {
     static RECORDER: RefCell<Option<Recorder>> = const { RefCell::new(None) };
@@ -101,12 +107,18 @@ pub(crate) struct Recorder {
     unknown: TextId,
     join: TextId,
     lesson_file: &'static str,
+    clock: Clock,
     abort_handles: HashMap<tokio::task::Id, tokio::task::AbortHandle>,
     pub(crate) signals: Arc<Signals>,
 }
 
 impl Recorder {
-    pub(crate) fn new(tx: Sender<Batch>, lesson_file: &'static str, signals: Arc<Signals>) -> Self {
+    pub(crate) fn new(
+        tx: Sender<Batch>,
+        lesson_file: &'static str,
+        clock: Clock,
+        signals: Arc<Signals>,
+    ) -> Self {
         let mut recorder = Recorder {
             start: tokio::time::Instant::now(),
             epoch: 1,
@@ -128,6 +140,7 @@ impl Recorder {
             unknown: TextId(0),
             join: TextId(0),
             lesson_file,
+            clock,
             abort_handles: HashMap::new(),
             signals,
         };
@@ -355,13 +368,32 @@ impl Recorder {
         self.poll_depth -= 1;
         if self.poll_depth == 0 {
             if let Some(blocked_us) = self.signals.watchdog.poll_ended() {
-                self.add_debt(blocked_us);
-                self.signals.wake_driver();
+                self.blocked(blocked_us);
             }
         }
         self.current = frame.outer_lane;
         self.frame_wait = frame.outer_wait;
         self.frame_child_pending = frame.outer_child_pending || child_pending;
+    }
+
+    /// The poll that just ended kept the thread for `us` of real time.
+    fn blocked(&mut self, us: u64) {
+        match self.clock {
+            Clock::Real => {
+                self.add_debt(us);
+                self.signals.wake_driver();
+            }
+            Clock::Virtual if us >= BLOCKING_WARNING_US => {
+                let lane = self.current.map_or("?", |l| self.lane_name(l)).to_string();
+                let message = format!(
+                    "lane '{lane}' blocked the thread for {:.1} s of real time; this lesson runs \
+                     on virtual time, so its timeline does not show it (see the blocking lesson)",
+                    us as f64 / 1e6
+                );
+                self.runner_log(Level::Warn, &message);
+            }
+            Clock::Virtual => {}
+        }
     }
 
     fn finish(&mut self, lane: LaneId, failure: Option<String>) {

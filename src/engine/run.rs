@@ -37,9 +37,22 @@ pub struct RunSpec {
     pub entry: Entry,
     /// Path suffix of the lesson's source, to attribute waits to its lines.
     pub lesson_file: &'static str,
-    /// Off for lessons that wait on real threads or sockets: with those, an
-    /// idle runtime with no timers is not necessarily stuck.
-    pub stall_detection: bool,
+    pub clock: Clock,
+}
+
+/// Whether a lesson's timeline is pure virtual time, or also measures
+/// something real.
+#[derive(Clone, Copy, Debug, Default, serde::Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Clock {
+    /// Only timers move time. Runs are deterministic, and an idle runtime
+    /// with no timer left is stuck for good (a stall).
+    #[default]
+    Virtual,
+    /// Polls that block the thread count as time passing (measured, so not
+    /// exactly repeatable), and waits on real threads or sockets may end an
+    /// idle spell, so stalls are not declared.
+    Real,
 }
 
 impl RunSpec {
@@ -59,7 +72,7 @@ impl RunSpec {
             knobs,
             entry,
             lesson_file: "",
-            stall_detection: true,
+            clock: Clock::Virtual,
         }
     }
 
@@ -173,11 +186,13 @@ impl Run {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 let message = match self.blocked() {
-                    Some((lane, d)) => format!(
-                        "lane '{}' has blocked the thread for {:.1} s without yielding",
-                        self.trace.lane_name(lane),
-                        d.as_secs_f64()
-                    ),
+                    Some((lane, d)) => {
+                        let name = match self.trace.lane_name(lane) {
+                            "" => format!("lane {lane}"),
+                            name => format!("lane '{name}'"),
+                        };
+                        format!("{name} has blocked the thread for {:.1} s without yielding", d.as_secs_f64())
+                    }
                     None => format!(
                         "the lesson made no progress for {:.0} s of real time",
                         wall_limit.as_secs_f64()
@@ -239,7 +254,7 @@ fn lesson_thread(
     signals: Arc<Signals>,
 ) {
     let _subscriber = tracing::subscriber::set_default(LessonSubscriber::new(signals.clone()));
-    let stall_detection = spec.stall_detection;
+    let stall_detection = spec.clock == Clock::Virtual;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
@@ -252,7 +267,7 @@ fn lesson_thread(
     let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(e) => {
-            let mut recorder = Recorder::new(batch_tx, spec.lesson_file, signals);
+            let mut recorder = Recorder::new(batch_tx, spec.lesson_file, spec.clock, signals);
             recorder.runner_log(Level::Error, &format!("could not start a runtime: {e}"));
             recorder.end(EndReason::Stopped);
             recorder.flush();
@@ -261,7 +276,7 @@ fn lesson_thread(
     };
 
     let reason = runtime.block_on(async {
-        recorder::install(Recorder::new(batch_tx, spec.lesson_file, signals.clone()));
+        recorder::install(Recorder::new(batch_tx, spec.lesson_file, spec.clock, signals.clone()));
         let start = tokio::time::Instant::now();
         recorder::with(|r| r.set_start(start));
 
@@ -273,13 +288,18 @@ fn lesson_thread(
             let _finished = finished;
             main.await;
         });
+        // So that the caller knows `main` even if its first poll never returns.
+        recorder::with(|r| r.flush());
 
         let commands = Arc::new(Mutex::new(command_rx));
-        Driver { pacing, start, signals: signals.clone(), commands }.run().await
+        let reason = Driver { pacing, start, signals: signals.clone(), commands }.run().await;
+        // Read the virtual clock while still inside the runtime: outside it,
+        // tokio's `Instant::now()` is the wall clock.
+        recorder::with(|r| r.freeze_time());
+        reason
     });
 
     recorder::with(|r| {
-        r.freeze_time();
         if reason == EndReason::TimeLimit {
             let limit = super::driver::HEADLESS_TIME_LIMIT.as_secs() / 60;
             r.runner_log(Level::Warn, &format!("stopped after {limit} minutes of virtual time"));

@@ -1,1 +1,89 @@
-// Tests for this lesson are written with the lesson.
+use crate::support::*;
+
+#[test]
+fn requests_go_through_in_waves_of_three() {
+    let trace = run("semaphore", &[]);
+    for i in 1..=20u64 {
+        let wave = (i - 1) / 3 + 1; // 1-based wave number
+        let done = done_at(&trace, lane(&trace, &format!("request {i}")));
+        assert_eq!(done, s(0.5) * wave, "request {i}");
+    }
+}
+
+#[test]
+fn the_last_request_and_main_are_done_at_3_5_s() {
+    let trace = run("semaphore", &[]);
+    assert_eq!(done_at(&trace, lane(&trace, "request 20")), s(3.5));
+    assert_eq!(done_at(&trace, lane(&trace, "main")), s(3.5));
+    assert_eq!(finished_at(&trace), s(3.5));
+    assert!(trace.log_time("20 requests, 3 at a time: 3.5 s").is_some());
+}
+
+#[test]
+fn the_predict_answer_is_what_the_run_shows() {
+    let lesson = lanes::catalog::catalog().unwrap().lesson("semaphore").unwrap();
+    let answer = &lesson.predict.choices[lesson.predict.answer - 1];
+    let trace = run("semaphore", &[]);
+    let last = done_at(&trace, lane(&trace, "request 20"));
+    assert_eq!(answer, &lanes::render::text::seconds(last));
+}
+
+#[test]
+fn waiting_lanes_say_they_wait_for_a_permit_then_sleep() {
+    let trace = run("semaphore", &[]);
+    let fourth = lane(&trace, "request 4");
+    let waits = trace.waits(fourth);
+    assert_eq!(waits[0], (0, "Semaphore::acquire", None));
+    let (t, on, line) = waits[1];
+    assert_eq!((t, on), (s(0.5), "Sleep 500ms"));
+    let source = lanes::catalog::catalog().unwrap().lesson("semaphore").unwrap().source;
+    let line = line.expect("a sleep has a line") as usize;
+    assert!(source.lines().nth(line - 1).unwrap().contains("sleep(work)"));
+    // The first three never wait for a permit.
+    assert_eq!(trace.waits(lane(&trace, "request 1"))[0].1, "Sleep 500ms");
+}
+
+#[test]
+fn at_most_three_hold_a_permit_at_once() {
+    let trace = run("semaphore", &[]);
+    let grants: Vec<u64> = trace
+        .logs()
+        .into_iter()
+        .filter(|(.., text)| *text == "got a permit")
+        .map(|(t, ..)| t)
+        .collect();
+    assert_eq!(grants.len(), 20);
+    for wave in grants.chunks(3) {
+        assert!(wave.iter().all(|&t| t == wave[0]));
+    }
+}
+
+#[test]
+fn requests_are_children_of_main() {
+    let trace = run("semaphore", &[]);
+    let main = lane(&trace, "main");
+    assert_eq!(trace.children(Some(main)).len(), 20);
+    assert_eq!(trace.parent(main), None);
+}
+
+#[test]
+fn five_permits_make_four_waves() {
+    let trace = run("semaphore", &["permits=5"]);
+    assert_eq!(done_at(&trace, lane(&trace, "request 5")), s(0.5));
+    assert_eq!(done_at(&trace, lane(&trace, "request 6")), s(1.0));
+    assert_eq!(finished_at(&trace), s(2.0));
+}
+
+#[test]
+fn no_lane_waits_on_unknown() {
+    let trace = run("semaphore", &[]);
+    for l in 1..=trace.lanes().len() as u32 {
+        assert!(trace.waits(l).iter().all(|w| w.1 != "unknown"), "{}", trace.lane_name(l));
+    }
+}
+
+#[test]
+fn deterministic() {
+    assert_deterministic("semaphore", &[]);
+    assert_deterministic("semaphore", &["requests=7", "permits=2", "work_ms=120"]);
+}

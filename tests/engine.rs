@@ -1,0 +1,413 @@
+//! The engine under tokio's paused clock: lane states, parents, failure
+//! modes, and pacing. Each test runs a small lesson written inline.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lanes::engine::{Clock, Knobs, Outcome, Pacing, Playback, Run, RunSpec, run_headless};
+use lanes::prelude::*;
+use lanes::trace::{EndReason, EventKind, LaneEnd, Trace};
+use tokio::time::sleep;
+
+const WALL: Duration = Duration::from_secs(10);
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn spec<F, Fut>(f: F) -> RunSpec
+where
+    F: Fn(Knobs) -> Fut + Send + Sync + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: Outcome,
+{
+    RunSpec::from_fn("test", Knobs::default(), f)
+}
+
+fn run<F, Fut>(f: F) -> Trace
+where
+    F: Fn(Knobs) -> Fut + Send + Sync + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: Outcome,
+{
+    run_headless(spec(f), WALL)
+}
+
+fn named(trace: &Trace, name: &str) -> u32 {
+    trace.lane_named(name).unwrap_or_else(|| panic!("no lane {name}"))
+}
+
+/// Waits (in real time) until `cond` holds for the playback's trace.
+fn pump_until(playback: &mut Playback, what: &str, cond: impl Fn(&Trace) -> bool) {
+    let deadline = Instant::now() + WALL;
+    while !cond(playback.trace()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        playback.tick(Duration::ZERO);
+        std::thread::sleep(ms(2));
+    }
+}
+
+#[test]
+fn a_lane_goes_spawned_running_awaiting_done() {
+    let trace = run(|_| async {
+        tokio::spawn(sleep(ms(300)).lane("sleeper")).awaiting("JoinHandle").await.unwrap();
+    });
+    let lane = named(&trace, "sleeper");
+    let kinds: Vec<(u64, &str)> = trace
+        .lane_events(lane)
+        .map(|e| {
+            let kind = match e.kind {
+                EventKind::Spawned { .. } => "spawned",
+                EventKind::Running => "running",
+                EventKind::Awaiting { .. } => "awaiting",
+                EventKind::Done => "done",
+                _ => "other",
+            };
+            (e.t_us, kind)
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [(0, "spawned"), (0, "running"), (0, "awaiting"), (300_000, "running"), (300_000, "done")]
+    );
+    assert_eq!(trace.waits(lane)[0].1, "Sleep 300ms");
+    assert_eq!(trace.parent(lane), trace.lane_named("main"));
+    assert_eq!(trace.waits(named(&trace, "main"))[0].1, "JoinHandle");
+    assert_eq!(trace.end(), Some((300_000, EndReason::Finished)));
+}
+
+#[test]
+fn lanes_nest_under_the_lane_that_creates_them() {
+    let trace = run(|_| async {
+        let outer = async {
+            let a = sleep(ms(100)).lane("inner a");
+            let b = sleep(ms(200)).lane("inner b");
+            tokio::join!(a, b);
+        };
+        tokio::spawn(outer.lane("outer")).await.unwrap();
+    });
+    let outer = named(&trace, "outer");
+    assert_eq!(trace.parent(named(&trace, "inner a")), Some(outer));
+    assert_eq!(trace.parent(named(&trace, "inner b")), Some(outer));
+    // A lane pending only on its child lanes waits on "join".
+    assert_eq!(trace.waits(outer)[0].1, "join");
+    assert_eq!(trace.lane_end(named(&trace, "inner a")), Some(LaneEnd::Done(100_000)));
+    assert_eq!(trace.lane_end(outer), Some(LaneEnd::Done(200_000)));
+}
+
+#[test]
+fn an_err_output_is_a_failed_lane_with_its_message() {
+    let trace = run(|_| async {
+        let work = async {
+            sleep(ms(150)).await;
+            Err::<(), _>("disk full")
+        };
+        let _ = tokio::spawn(work.lane("worker")).await;
+    });
+    assert_eq!(
+        trace.lane_end(named(&trace, "worker")),
+        Some(LaneEnd::Failed(150_000, "disk full".into()))
+    );
+}
+
+#[test]
+fn a_panic_is_a_failed_lane_and_the_run_goes_on() {
+    let trace = run(|_| async {
+        let boom = async {
+            sleep(ms(50)).await;
+            if true {
+                panic!("worker exploded");
+            }
+        };
+        let result = tokio::spawn(boom.lane("boom")).await;
+        assert!(result.unwrap_err().is_panic());
+        sleep(ms(50)).await;
+    });
+    assert_eq!(
+        trace.lane_end(named(&trace, "boom")),
+        Some(LaneEnd::Failed(50_000, "panic: worker exploded".into()))
+    );
+    assert_eq!(trace.lane_end(named(&trace, "main")), Some(LaneEnd::Done(100_000)));
+}
+
+#[test]
+fn a_panicking_main_fails_and_the_run_ends() {
+    let trace = run(|_| async {
+        sleep(ms(10)).await;
+        if true {
+            panic!("main gave up");
+        }
+    });
+    assert_eq!(
+        trace.lane_end(named(&trace, "main")),
+        Some(LaneEnd::Failed(10_000, "panic: main gave up".into()))
+    );
+    assert_eq!(trace.end(), Some((10_000, EndReason::Finished)));
+}
+
+#[test]
+fn a_dropped_future_is_cancelled_when_it_is_dropped() {
+    let trace = run(|_| async {
+        let slow = sleep(ms(5_000)).lane("slow");
+        let _ = tokio::time::timeout(ms(2_000), slow).await;
+        sleep(ms(100)).await;
+    });
+    assert_eq!(trace.lane_end(named(&trace, "slow")), Some(LaneEnd::Cancelled(2_000_000)));
+}
+
+#[test]
+fn tasks_left_when_main_returns_are_cancelled_at_the_end() {
+    let trace = run(|_| async {
+        tokio::spawn(sleep(ms(10_000)).lane("orphan"));
+        sleep(ms(300)).await;
+    });
+    assert_eq!(trace.lane_end(named(&trace, "orphan")), Some(LaneEnd::Cancelled(300_000)));
+    assert_eq!(trace.end(), Some((300_000, EndReason::Finished)));
+}
+
+#[test]
+fn a_future_never_polled_never_runs() {
+    let trace = run(|_| async {
+        let never = sleep(ms(100)).lane("never awaited");
+        drop(never);
+        sleep(ms(100)).await;
+    });
+    let lane = named(&trace, "never awaited");
+    assert_eq!(trace.first_run_us(lane), None);
+    assert_eq!(trace.lane_end(lane), Some(LaneEnd::Cancelled(0)));
+}
+
+#[test]
+fn log_lines_carry_their_lane_and_time() {
+    let trace = run(|_| async {
+        let work = async {
+            sleep(ms(250)).await;
+            tracing::info!(item = 7, "working");
+            tracing::warn!("careful");
+        };
+        tokio::spawn(work.lane("writer")).await.unwrap();
+    });
+    let writer = named(&trace, "writer");
+    let logs = trace.logs();
+    assert_eq!(logs[0].0, 250_000);
+    assert_eq!(logs[0].1, Some(writer));
+    assert_eq!(logs[0].3, "working item=7");
+    assert_eq!(logs[1].2, lanes::trace::Level::Warn);
+}
+
+#[test]
+fn waits_tokio_cannot_name_show_unknown_unless_labelled() {
+    let trace = run(|_| async {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<u32>(1);
+        let unnamed = async move {
+            let (tx2, mut rx2) = tokio::sync::mpsc::channel::<u32>(1);
+            tokio::spawn(async move {
+                sleep(ms(10)).await;
+                let _ = tx2.send(1).await;
+            });
+            rx2.recv().await;
+        };
+        let named_wait = async move { rx.recv().awaiting("mpsc recv").await };
+        let sender = async move {
+            sleep(ms(20)).await;
+            tx.send(2).await.unwrap();
+        };
+        tokio::join!(unnamed.lane("unnamed"), named_wait.lane("named"), sender.lane("sender"));
+    });
+    assert_eq!(trace.waits(named(&trace, "unnamed"))[0].1, "unknown");
+    let (t, on, line) = trace.waits(named(&trace, "named"))[0];
+    assert_eq!((t, on), (0, "mpsc recv"));
+    assert_eq!(line, None, "lines are only given for the lesson's own file");
+}
+
+#[test]
+fn a_deadlock_is_detected_and_named() {
+    let trace = run(|_| async {
+        let a = Arc::new(tokio::sync::Mutex::new(()));
+        let b = Arc::new(tokio::sync::Mutex::new(()));
+        let (a2, b2) = (a.clone(), b.clone());
+        let one = tokio::spawn(
+            async move {
+                let _a = a.lock().await;
+                sleep(ms(100)).await;
+                let _b = b.lock().await;
+            }
+            .lane("task one"),
+        );
+        let two = tokio::spawn(
+            async move {
+                let _b = b2.lock().await;
+                sleep(ms(100)).await;
+                let _a = a2.lock().await;
+            }
+            .lane("task two"),
+        );
+        let _ = tokio::join!(one, two);
+    });
+    assert_eq!(trace.end(), Some((100_000, EndReason::Stalled)));
+    let (_, _, _, message) = *trace.logs().last().unwrap();
+    assert!(message.contains("'task one' waits on Mutex::lock"), "{message}");
+    assert!(message.contains("'task two' waits on Mutex::lock"), "{message}");
+    // The deadlocked lanes did not end: they were abandoned, not cancelled.
+    assert_eq!(trace.lane_end(named(&trace, "task one")), None);
+}
+
+#[test]
+fn a_poll_that_never_returns_is_reported_as_hung() {
+    let started = Instant::now();
+    let trace = Run::start(
+        spec(|_| async {
+            std::thread::sleep(Duration::from_secs(600));
+        }),
+        Pacing::Unpaced,
+    )
+    .wait(ms(500));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(trace.end().map(|e| e.1), Some(EndReason::Hung));
+    let (_, _, _, message) = *trace.logs().last().unwrap();
+    assert!(message.contains("'main' has blocked the thread"), "{message}");
+}
+
+#[test]
+fn in_a_real_clock_lesson_a_blocked_thread_is_time_passing() {
+    let mut spec = spec(|_| async {
+        let sleeper = tokio::spawn(sleep(ms(20)).lane("sleeper"));
+        let blocker = tokio::spawn(async { std::thread::sleep(ms(100)) }.lane("blocker"));
+        let _ = tokio::join!(sleeper, blocker);
+    });
+    spec.clock = Clock::Real;
+    let trace = run_headless(spec, WALL);
+    let blocker = named(&trace, "blocker");
+    let done = trace.lane_end(blocker).unwrap().t_us();
+    assert!((99_000..130_000).contains(&done), "blocker done at {done}");
+    // The sleeper's timer was due at 20 ms but could only fire once the
+    // thread was free again.
+    let sleeper_done = trace.lane_end(named(&trace, "sleeper")).unwrap().t_us();
+    assert!(sleeper_done >= done, "sleeper done at {sleeper_done}, blocker at {done}");
+}
+
+#[test]
+fn in_a_virtual_clock_lesson_a_long_block_is_a_warning() {
+    let trace = run(|_| async {
+        std::thread::sleep(ms(150));
+    });
+    assert_eq!(trace.end().map(|e| e.0), Some(0));
+    let (_, _, level, message) = trace.logs()[0];
+    assert_eq!(level, lanes::trace::Level::Warn);
+    assert!(message.contains("blocked the thread"), "{message}");
+}
+
+fn two_sleepers() -> RunSpec {
+    spec(|_| async {
+        let a = tokio::spawn(sleep(ms(1_000)).lane("one second"));
+        let b = tokio::spawn(sleep(ms(3_000)).lane("three seconds"));
+        let _ = tokio::join!(a, b);
+    })
+}
+
+#[test]
+fn paused_playback_holds_the_clock() {
+    let mut playback = Playback::new(two_sleepers(), false);
+    pump_until(&mut playback, "the lanes at time zero", |t| t.lane_named("three seconds").is_some());
+    std::thread::sleep(ms(100));
+    playback.tick(ms(100));
+    assert!(playback.trace().events().iter().all(|e| e.t_us == 0));
+    assert_eq!(playback.clock(), Duration::ZERO);
+}
+
+#[test]
+fn speed_scales_the_time_granted() {
+    let mut playback = Playback::new(two_sleepers(), true);
+    playback.set_speed(4.0);
+    playback.tick(ms(300)); // 1.2 s of virtual time
+    assert_eq!(playback.clock(), ms(1_200));
+    pump_until(&mut playback, "the 1 s lane to finish", |t| {
+        t.lane_named("one second").and_then(|l| t.lane_end(l)).is_some()
+    });
+    std::thread::sleep(ms(50));
+    playback.tick(Duration::ZERO);
+    let trace = playback.trace();
+    assert_eq!(trace.lane_end(named(trace, "one second")), Some(LaneEnd::Done(1_000_000)));
+    assert!(trace.events().iter().all(|e| e.t_us <= 1_200_000), "time ran past the grant");
+    playback.set_speed(100.0);
+    assert_eq!(playback.speed(), lanes::engine::MAX_SPEED);
+    playback.set_speed(0.0);
+    assert_eq!(playback.speed(), lanes::engine::MIN_SPEED);
+}
+
+#[test]
+fn step_stops_at_the_next_event() {
+    let mut playback = Playback::new(two_sleepers(), false);
+    pump_until(&mut playback, "time zero", |t| t.lane_named("three seconds").is_some());
+    playback.step();
+    pump_until(&mut playback, "the first step", |t| t.last_t_us() > 0);
+    std::thread::sleep(ms(50));
+    playback.tick(Duration::ZERO);
+    assert_eq!(playback.trace().last_t_us(), 1_000_000);
+    assert_eq!(playback.clock(), ms(1_000));
+    playback.step();
+    pump_until(&mut playback, "the second step", |t| t.last_t_us() > 1_000_000);
+    assert_eq!(playback.trace().last_t_us(), 3_000_000);
+    pump_until(&mut playback, "the end", |t| t.end().is_some());
+}
+
+#[test]
+fn restart_begins_again_at_zero() {
+    let mut playback = Playback::new(two_sleepers(), true);
+    playback.tick(ms(5_000));
+    pump_until(&mut playback, "the end", |t| t.end().is_some());
+    assert_eq!(playback.clock(), ms(3_000));
+    playback.restart();
+    assert_eq!(playback.clock(), Duration::ZERO);
+    pump_until(&mut playback, "the new run's lanes", |t| t.lane_named("one second").is_some());
+    assert!(playback.trace().end().is_none());
+}
+
+#[test]
+fn a_cancellable_lane_can_be_cancelled_live() {
+    let mut playback = Playback::new(
+        spec(|_| async {
+            let worker = tokio::spawn(sleep(ms(10_000)).lane("worker")).cancellable();
+            let fixed = tokio::spawn(sleep(ms(10_000)).lane("fixed"));
+            let _ = worker.await;
+            let _ = fixed.await;
+        }),
+        true,
+    );
+    playback.tick(ms(500));
+    pump_until(&mut playback, "the workers", |t| t.lane_named("fixed").is_some());
+    let worker = named(playback.trace(), "worker");
+    let fixed = named(playback.trace(), "fixed");
+    playback.cancel(worker);
+    playback.cancel(fixed);
+    playback.tick(ms(10));
+    pump_until(&mut playback, "the cancel", |t| t.lane_end(worker).is_some());
+    let end = playback.trace().lane_end(worker).unwrap();
+    assert!(matches!(end, LaneEnd::Cancelled(t) if (500_000..=510_000).contains(&t)), "{end:?}");
+    pump_until(&mut playback, "the refusal", |t| {
+        t.logs().iter().any(|l| l.3.contains("'fixed' cannot be cancelled"))
+    });
+    assert_eq!(playback.trace().lane_end(fixed), None);
+}
+
+#[test]
+fn every_ended_lane_has_exactly_one_final_event_and_time_never_goes_back() {
+    let trace = run(|_| async {
+        let jobs = (0..20u64).map(|i| {
+            async move {
+                sleep(ms(10 * (i % 4))).await;
+                if i % 5 == 0 { Err(format!("job {i} failed")) } else { Ok(i) }
+            }
+            .lane(format!("job {i}"))
+        });
+        let _ = tokio::time::timeout(ms(25), futures::future::join_all(jobs)).await;
+    });
+    assert!(trace.events().windows(2).all(|w| w[0].t_us <= w[1].t_us));
+    for lane in 1..=trace.lanes().len() as u32 {
+        let events: Vec<_> = trace.lane_events(lane).collect();
+        let terminal = events.iter().filter(|e| e.is_terminal()).count();
+        assert_eq!(terminal, 1, "{}", trace.lane_name(lane));
+        assert!(events.last().unwrap().is_terminal(), "{}", trace.lane_name(lane));
+    }
+}
