@@ -54,7 +54,6 @@ struct LessonMeta {
     predict: Predict,
 }
 
-
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Knob {
@@ -131,7 +130,11 @@ pub fn compiled_folders() -> Vec<&'static str> {
 pub fn listed_ids() -> Result<Vec<String>, String> {
     let curriculum: Curriculum =
         toml::from_str(CURRICULUM).map_err(|e| format!("lessons/lessons.toml: {e}"))?;
-    Ok(curriculum.chapter.into_iter().flat_map(|c| c.lessons).collect())
+    Ok(curriculum
+        .chapter
+        .into_iter()
+        .flat_map(|c| c.lessons)
+        .collect())
 }
 
 /// `11-semaphore` → `semaphore`.
@@ -159,9 +162,16 @@ fn load() -> Result<Catalog, String> {
             lessons.push(lesson);
             all.push(lesson);
         }
-        chapters.push(Chapter { number: index + 1, title: entry.title, lessons });
+        chapters.push(Chapter {
+            number: index + 1,
+            title: entry.title,
+            lessons,
+        });
     }
-    Ok(Catalog { chapters, lessons: all })
+    Ok(Catalog {
+        chapters,
+        lessons: all,
+    })
 }
 
 fn lesson_from(files: &'static LessonFiles, id: &str, chapter: usize) -> Result<Lesson, String> {
@@ -177,7 +187,9 @@ fn lesson_from(files: &'static LessonFiles, id: &str, chapter: usize) -> Result<
     }
     let p = &meta.predict;
     if p.answer == 0 || p.answer > p.choices.len() || p.choices.len() > 9 {
-        return Err(format!("{where_}: predict needs 1–9 choices and an answer among them"));
+        return Err(format!(
+            "{where_}: predict needs 1–9 choices and an answer among them"
+        ));
     }
     Ok(Lesson {
         id: id.to_string(),
@@ -213,12 +225,20 @@ impl Knob {
             DefaultValue::Int(v) => {
                 let (min, max) = (self.min.unwrap_or(0), self.max.unwrap_or(u64::MAX));
                 if min > max || *v < min || *v > max {
-                    return Err(format!("knob '{}': default {v} is outside {min}..={max}", self.name));
+                    return Err(format!(
+                        "knob '{}': default {v} is outside {min}..={max}",
+                        self.name
+                    ));
                 }
             }
             DefaultValue::Text(v) => match &self.choices {
                 Some(choices) if choices.contains(v) => {}
-                _ => return Err(format!("knob '{}': default '{v}' is not among its choices", self.name)),
+                _ => {
+                    return Err(format!(
+                        "knob '{}': default '{v}' is not among its choices",
+                        self.name
+                    ));
+                }
             },
             DefaultValue::Bool(_) => {}
         }
@@ -238,10 +258,17 @@ impl Knob {
         match &self.default {
             DefaultValue::Bool(_) => "true or false".to_string(),
             DefaultValue::Int(_) => {
-                format!("a whole number from {} to {}", self.min.unwrap_or(0), self.max.unwrap_or(u64::MAX))
+                format!(
+                    "a whole number from {} to {}",
+                    self.min.unwrap_or(0),
+                    self.max.unwrap_or(u64::MAX)
+                )
             }
             DefaultValue::Text(_) => {
-                format!("one of {}", self.choices.as_deref().unwrap_or_default().join(", "))
+                format!(
+                    "one of {}",
+                    self.choices.as_deref().unwrap_or_default().join(", ")
+                )
             }
         }
     }
@@ -267,7 +294,9 @@ impl Knob {
                 Ok(KnobValue::Int(value))
             }
             DefaultValue::Text(_) => match &self.choices {
-                Some(choices) if choices.iter().any(|c| c == text) => Ok(KnobValue::Text(text.to_string())),
+                Some(choices) if choices.iter().any(|c| c == text) => {
+                    Ok(KnobValue::Text(text.to_string()))
+                }
                 _ => Err(bad()),
             },
         }
@@ -278,21 +307,47 @@ impl Knob {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KnobError {
     Malformed(String),
-    Unknown { lesson: String, knob: String, valid: Vec<String> },
-    BadValue { knob: String, value: String, accepts: String },
+    Unknown {
+        lesson: String,
+        knob: String,
+        valid: Vec<String>,
+    },
+    BadValue {
+        knob: String,
+        value: String,
+        accepts: String,
+    },
 }
 
 impl fmt::Display for KnobError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KnobError::Malformed(text) => write!(f, "'{text}' is not a knob setting; write it as name=value"),
-            KnobError::Unknown { lesson, knob, valid } if valid.is_empty() => {
+            KnobError::Malformed(text) => {
+                write!(f, "'{text}' is not a knob setting; write it as name=value")
+            }
+            KnobError::Unknown {
+                lesson,
+                knob,
+                valid,
+            } if valid.is_empty() => {
                 write!(f, "lesson '{lesson}' has no knob '{knob}'; it has no knobs")
             }
-            KnobError::Unknown { lesson, knob, valid } => {
-                write!(f, "lesson '{lesson}' has no knob '{knob}'; its knobs: {}", valid.join(", "))
+            KnobError::Unknown {
+                lesson,
+                knob,
+                valid,
+            } => {
+                write!(
+                    f,
+                    "lesson '{lesson}' has no knob '{knob}'; its knobs: {}",
+                    valid.join(", ")
+                )
             }
-            KnobError::BadValue { knob, value, accepts } => {
+            KnobError::BadValue {
+                knob,
+                value,
+                accepts,
+            } => {
                 write!(f, "knob '{knob}' cannot be '{value}'; it takes {accepts}")
             }
         }
@@ -301,7 +356,12 @@ impl fmt::Display for KnobError {
 
 impl Lesson {
     pub fn default_knobs(&self) -> Knobs {
-        Knobs::new(self.knobs.iter().map(|k| (k.name.clone(), k.default_value())).collect())
+        Knobs::new(
+            self.knobs
+                .iter()
+                .map(|k| (k.name.clone(), k.default_value()))
+                .collect(),
+        )
     }
 
     /// The defaults with `settings` (`name=value`) applied, in declaration order.
@@ -313,11 +373,15 @@ impl Lesson {
                 .split_once('=')
                 .ok_or_else(|| KnobError::Malformed(setting.to_string()))?;
             let (name, value) = (name.trim(), value.trim());
-            let knob = self.knobs.iter().find(|k| k.name == name).ok_or_else(|| KnobError::Unknown {
-                lesson: self.id.clone(),
-                knob: name.to_string(),
-                valid: self.knobs.iter().map(|k| k.name.clone()).collect(),
-            })?;
+            let knob =
+                self.knobs
+                    .iter()
+                    .find(|k| k.name == name)
+                    .ok_or_else(|| KnobError::Unknown {
+                        lesson: self.id.clone(),
+                        knob: name.to_string(),
+                        valid: self.knobs.iter().map(|k| k.name.clone()).collect(),
+                    })?;
             let parsed = knob.parse(value)?;
             if let Some(slot) = values.iter_mut().find(|(n, _)| n == name) {
                 slot.1 = parsed;
@@ -337,5 +401,4 @@ impl Lesson {
             clock: self.clock,
         }
     }
-
 }

@@ -73,9 +73,15 @@ fn clap_error(e: clap::Error) -> i32 {
             0
         }
         _ => {
+            // clap's first paragraph says what is wrong, sometimes over two
+            // lines ("...were not provided:" then "  <ID>"): fold it into one.
             let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or("error: bad arguments");
-            eprintln!("{first} (see 'lanes --help')");
+            let first: Vec<&str> = rendered
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            eprintln!("{} (see 'lanes --help')", first.join(" "));
             2
         }
     }
@@ -87,14 +93,22 @@ fn lessons() -> Result<&'static Catalog, UsageError> {
 
 fn find(id: &str) -> Result<&'static Lesson, UsageError> {
     let catalog = lessons()?;
-    catalog
-        .lesson(id)
-        .ok_or_else(|| UsageError(format!("unknown lesson '{id}'; lessons: {}", catalog.ids().join(", "))))
+    catalog.lesson(id).ok_or_else(|| {
+        UsageError(format!(
+            "unknown lesson '{id}'; lessons: {}",
+            catalog.ids().join(", ")
+        ))
+    })
 }
 
 fn list(with_hint: bool) -> Result<(), UsageError> {
     let catalog = lessons()?;
-    let width = catalog.lessons.iter().map(|l| l.id.len()).max().unwrap_or(2);
+    let width = catalog
+        .lessons
+        .iter()
+        .map(|l| l.id.len())
+        .max()
+        .unwrap_or(2);
     let mut out = String::new();
     for chapter in &catalog.chapters {
         out.push_str(&format!("{}. {}\n", chapter.number, chapter.title));
@@ -112,9 +126,13 @@ fn list(with_hint: bool) -> Result<(), UsageError> {
 fn run(id: &str, settings: &[String], format: &str) -> Result<(), UsageError> {
     let lesson = find(id)?;
     if !matches!(format, "text" | "jsonl") {
-        return Err(UsageError(format!("unknown format '{format}'; formats: text, jsonl")));
+        return Err(UsageError(format!(
+            "unknown format '{format}'; formats: text, jsonl"
+        )));
     }
-    let knobs = lesson.knobs_with(settings).map_err(|e| UsageError(e.to_string()))?;
+    let knobs = lesson
+        .knobs_with(settings)
+        .map_err(|e| UsageError(e.to_string()))?;
     let trace = run_headless(lesson.run_spec(knobs), HEADLESS_WALL_LIMIT);
     let output = match format {
         "jsonl" => jsonl::to_string(&trace),
@@ -127,5 +145,7 @@ fn run(id: &str, settings: &[String], format: &str) -> Result<(), UsageError> {
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 fn print(text: &str) {
     let mut stdout = io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }

@@ -35,7 +35,9 @@ where
 }
 
 fn named(trace: &Trace, name: &str) -> u32 {
-    trace.lane_named(name).unwrap_or_else(|| panic!("no lane {name}"))
+    trace
+        .lane_named(name)
+        .unwrap_or_else(|| panic!("no lane {name}"))
 }
 
 /// Waits (in real time) until `cond` holds for the playback's trace.
@@ -51,7 +53,10 @@ fn pump_until(playback: &mut Playback, what: &str, cond: impl Fn(&Trace) -> bool
 #[test]
 fn a_lane_goes_spawned_running_awaiting_done() {
     let trace = run(|_| async {
-        tokio::spawn(sleep(ms(300)).lane("sleeper")).awaiting("JoinHandle").await.unwrap();
+        tokio::spawn(sleep(ms(300)).lane("sleeper"))
+            .awaiting("JoinHandle")
+            .await
+            .unwrap();
     });
     let lane = named(&trace, "sleeper");
     let kinds: Vec<(u64, &str)> = trace
@@ -69,7 +74,13 @@ fn a_lane_goes_spawned_running_awaiting_done() {
         .collect();
     assert_eq!(
         kinds,
-        [(0, "spawned"), (0, "running"), (0, "awaiting"), (300_000, "running"), (300_000, "done")]
+        [
+            (0, "spawned"),
+            (0, "running"),
+            (0, "awaiting"),
+            (300_000, "running"),
+            (300_000, "done")
+        ]
     );
     assert_eq!(trace.waits(lane)[0].1, "Sleep 300ms");
     assert_eq!(trace.parent(lane), trace.lane_named("main"));
@@ -92,7 +103,10 @@ fn lanes_nest_under_the_lane_that_creates_them() {
     assert_eq!(trace.parent(named(&trace, "inner b")), Some(outer));
     // A lane pending only on its child lanes waits on "join".
     assert_eq!(trace.waits(outer)[0].1, "join");
-    assert_eq!(trace.lane_end(named(&trace, "inner a")), Some(LaneEnd::Done(100_000)));
+    assert_eq!(
+        trace.lane_end(named(&trace, "inner a")),
+        Some(LaneEnd::Done(100_000))
+    );
     assert_eq!(trace.lane_end(outer), Some(LaneEnd::Done(200_000)));
 }
 
@@ -128,7 +142,10 @@ fn a_panic_is_a_failed_lane_and_the_run_goes_on() {
         trace.lane_end(named(&trace, "boom")),
         Some(LaneEnd::Failed(50_000, "panic: worker exploded".into()))
     );
-    assert_eq!(trace.lane_end(named(&trace, "main")), Some(LaneEnd::Done(100_000)));
+    assert_eq!(
+        trace.lane_end(named(&trace, "main")),
+        Some(LaneEnd::Done(100_000))
+    );
 }
 
 #[test]
@@ -153,7 +170,10 @@ fn a_dropped_future_is_cancelled_when_it_is_dropped() {
         let _ = tokio::time::timeout(ms(2_000), slow).await;
         sleep(ms(100)).await;
     });
-    assert_eq!(trace.lane_end(named(&trace, "slow")), Some(LaneEnd::Cancelled(2_000_000)));
+    assert_eq!(
+        trace.lane_end(named(&trace, "slow")),
+        Some(LaneEnd::Cancelled(2_000_000))
+    );
 }
 
 #[test]
@@ -162,7 +182,10 @@ fn tasks_left_when_main_returns_are_cancelled_at_the_end() {
         tokio::spawn(sleep(ms(10_000)).lane("orphan"));
         sleep(ms(300)).await;
     });
-    assert_eq!(trace.lane_end(named(&trace, "orphan")), Some(LaneEnd::Cancelled(300_000)));
+    assert_eq!(
+        trace.lane_end(named(&trace, "orphan")),
+        Some(LaneEnd::Cancelled(300_000))
+    );
     assert_eq!(trace.end(), Some((300_000, EndReason::Finished)));
 }
 
@@ -213,7 +236,11 @@ fn waits_tokio_cannot_name_show_unknown_unless_labelled() {
             sleep(ms(20)).await;
             tx.send(2).await.unwrap();
         };
-        tokio::join!(unnamed.lane("unnamed"), named_wait.lane("named"), sender.lane("sender"));
+        tokio::join!(
+            unnamed.lane("unnamed"),
+            named_wait.lane("named"),
+            sender.lane("sender")
+        );
     });
     assert_eq!(trace.waits(named(&trace, "unnamed"))[0].1, "unknown");
     let (t, on, line) = trace.waits(named(&trace, "named"))[0];
@@ -247,8 +274,14 @@ fn a_deadlock_is_detected_and_named() {
     });
     assert_eq!(trace.end(), Some((100_000, EndReason::Stalled)));
     let (_, _, _, message) = *trace.logs().last().unwrap();
-    assert!(message.contains("'task one' waits on Mutex::lock"), "{message}");
-    assert!(message.contains("'task two' waits on Mutex::lock"), "{message}");
+    assert!(
+        message.contains("'task one' waits on Mutex::lock"),
+        "{message}"
+    );
+    assert!(
+        message.contains("'task two' waits on Mutex::lock"),
+        "{message}"
+    );
     // The deadlocked lanes did not end: they were abandoned, not cancelled.
     assert_eq!(trace.lane_end(named(&trace, "task one")), None);
 }
@@ -266,7 +299,10 @@ fn a_poll_that_never_returns_is_reported_as_hung() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(trace.end().map(|e| e.1), Some(EndReason::Hung));
     let (_, _, _, message) = *trace.logs().last().unwrap();
-    assert!(message.contains("'main' has blocked the thread"), "{message}");
+    assert!(
+        message.contains("'main' has blocked the thread"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -284,13 +320,34 @@ fn in_a_real_clock_lesson_a_blocked_thread_is_time_passing() {
     // The sleeper's timer was due at 20 ms but could only fire once the
     // thread was free again.
     let sleeper_done = trace.lane_end(named(&trace, "sleeper")).unwrap().t_us();
-    assert!(sleeper_done >= done, "sleeper done at {sleeper_done}, blocker at {done}");
+    assert!(
+        sleeper_done >= done,
+        "sleeper done at {sleeper_done}, blocker at {done}"
+    );
+}
+
+#[test]
+fn a_timer_set_after_a_block_counts_from_the_new_time() {
+    // The blocker runs first; the sleeper's timer is set only once the
+    // thread is free, so it must count from the end of the block.
+    let mut spec = spec(|_| async {
+        let blocker = tokio::spawn(async { std::thread::sleep(ms(100)) }.lane("blocker"));
+        // In an async block, so that the timer starts when the task first runs.
+        let sleeper = tokio::spawn(async { sleep(ms(50)).await }.lane("sleeper"));
+        let _ = tokio::join!(blocker, sleeper);
+    });
+    spec.clock = Clock::Real;
+    let trace = run_headless(spec, WALL);
+    let blocked = trace.lane_end(named(&trace, "blocker")).unwrap().t_us();
+    let slept = trace.lane_end(named(&trace, "sleeper")).unwrap().t_us();
+    assert_eq!(blocked % 1_000, 0, "blocked time is whole milliseconds");
+    assert_eq!(slept, blocked + 50_000, "blocker done at {blocked}");
 }
 
 #[test]
 fn in_a_virtual_clock_lesson_a_long_block_is_a_warning() {
     let trace = run(|_| async {
-        std::thread::sleep(ms(150));
+        std::thread::sleep(ms(600));
     });
     assert_eq!(trace.end().map(|e| e.0), Some(0));
     let (_, _, level, message) = trace.logs()[0];
@@ -309,7 +366,9 @@ fn two_sleepers() -> RunSpec {
 #[test]
 fn paused_playback_holds_the_clock() {
     let mut playback = Playback::new(two_sleepers(), false);
-    pump_until(&mut playback, "the lanes at time zero", |t| t.lane_named("three seconds").is_some());
+    pump_until(&mut playback, "the lanes at time zero", |t| {
+        t.lane_named("three seconds").is_some()
+    });
     std::thread::sleep(ms(100));
     playback.tick(ms(100));
     assert!(playback.trace().events().iter().all(|e| e.t_us == 0));
@@ -323,13 +382,21 @@ fn speed_scales_the_time_granted() {
     playback.tick(ms(300)); // 1.2 s of virtual time
     assert_eq!(playback.clock(), ms(1_200));
     pump_until(&mut playback, "the 1 s lane to finish", |t| {
-        t.lane_named("one second").and_then(|l| t.lane_end(l)).is_some()
+        t.lane_named("one second")
+            .and_then(|l| t.lane_end(l))
+            .is_some()
     });
     std::thread::sleep(ms(50));
     playback.tick(Duration::ZERO);
     let trace = playback.trace();
-    assert_eq!(trace.lane_end(named(trace, "one second")), Some(LaneEnd::Done(1_000_000)));
-    assert!(trace.events().iter().all(|e| e.t_us <= 1_200_000), "time ran past the grant");
+    assert_eq!(
+        trace.lane_end(named(trace, "one second")),
+        Some(LaneEnd::Done(1_000_000))
+    );
+    assert!(
+        trace.events().iter().all(|e| e.t_us <= 1_200_000),
+        "time ran past the grant"
+    );
     playback.set_speed(100.0);
     assert_eq!(playback.speed(), lanes::engine::MAX_SPEED);
     playback.set_speed(0.0);
@@ -339,7 +406,9 @@ fn speed_scales_the_time_granted() {
 #[test]
 fn step_stops_at_the_next_event() {
     let mut playback = Playback::new(two_sleepers(), false);
-    pump_until(&mut playback, "time zero", |t| t.lane_named("three seconds").is_some());
+    pump_until(&mut playback, "time zero", |t| {
+        t.lane_named("three seconds").is_some()
+    });
     playback.step();
     pump_until(&mut playback, "the first step", |t| t.last_t_us() > 0);
     std::thread::sleep(ms(50));
@@ -347,7 +416,9 @@ fn step_stops_at_the_next_event() {
     assert_eq!(playback.trace().last_t_us(), 1_000_000);
     assert_eq!(playback.clock(), ms(1_000));
     playback.step();
-    pump_until(&mut playback, "the second step", |t| t.last_t_us() > 1_000_000);
+    pump_until(&mut playback, "the second step", |t| {
+        t.last_t_us() > 1_000_000
+    });
     assert_eq!(playback.trace().last_t_us(), 3_000_000);
     pump_until(&mut playback, "the end", |t| t.end().is_some());
 }
@@ -360,7 +431,9 @@ fn restart_begins_again_at_zero() {
     assert_eq!(playback.clock(), ms(3_000));
     playback.restart();
     assert_eq!(playback.clock(), Duration::ZERO);
-    pump_until(&mut playback, "the new run's lanes", |t| t.lane_named("one second").is_some());
+    pump_until(&mut playback, "the new run's lanes", |t| {
+        t.lane_named("one second").is_some()
+    });
     assert!(playback.trace().end().is_none());
 }
 
@@ -376,17 +449,26 @@ fn a_cancellable_lane_can_be_cancelled_live() {
         true,
     );
     playback.tick(ms(500));
-    pump_until(&mut playback, "the workers", |t| t.lane_named("fixed").is_some());
+    pump_until(&mut playback, "the workers", |t| {
+        t.lane_named("fixed").is_some()
+    });
     let worker = named(playback.trace(), "worker");
     let fixed = named(playback.trace(), "fixed");
     playback.cancel(worker);
     playback.cancel(fixed);
     playback.tick(ms(10));
-    pump_until(&mut playback, "the cancel", |t| t.lane_end(worker).is_some());
+    pump_until(&mut playback, "the cancel", |t| {
+        t.lane_end(worker).is_some()
+    });
     let end = playback.trace().lane_end(worker).unwrap();
-    assert!(matches!(end, LaneEnd::Cancelled(t) if (500_000..=510_000).contains(&t)), "{end:?}");
+    assert!(
+        matches!(end, LaneEnd::Cancelled(t) if (500_000..=510_000).contains(&t)),
+        "{end:?}"
+    );
     pump_until(&mut playback, "the refusal", |t| {
-        t.logs().iter().any(|l| l.3.contains("'fixed' cannot be cancelled"))
+        t.logs()
+            .iter()
+            .any(|l| l.3.contains("'fixed' cannot be cancelled"))
     });
     assert_eq!(playback.trace().lane_end(fixed), None);
 }
@@ -397,7 +479,11 @@ fn every_ended_lane_has_exactly_one_final_event_and_time_never_goes_back() {
         let jobs = (0..20u64).map(|i| {
             async move {
                 sleep(ms(10 * (i % 4))).await;
-                if i % 5 == 0 { Err(format!("job {i} failed")) } else { Ok(i) }
+                if i % 5 == 0 {
+                    Err(format!("job {i} failed"))
+                } else {
+                    Ok(i)
+                }
             }
             .lane(format!("job {i}"))
         });
@@ -408,6 +494,10 @@ fn every_ended_lane_has_exactly_one_final_event_and_time_never_goes_back() {
         let events: Vec<_> = trace.lane_events(lane).collect();
         let terminal = events.iter().filter(|e| e.is_terminal()).count();
         assert_eq!(terminal, 1, "{}", trace.lane_name(lane));
-        assert!(events.last().unwrap().is_terminal(), "{}", trace.lane_name(lane));
+        assert!(
+            events.last().unwrap().is_terminal(),
+            "{}",
+            trace.lane_name(lane)
+        );
     }
 }

@@ -109,8 +109,10 @@ impl Driver {
     fn cancel(&self, lane: crate::trace::LaneId) {
         recorder::with(|r| {
             if !r.abort_lane(lane) {
-                let message =
-                    format!("lane '{}' cannot be cancelled in this lesson", r.lane_name(lane));
+                let message = format!(
+                    "lane '{}' cannot be cancelled in this lesson",
+                    r.lane_name(lane)
+                );
                 r.runner_log(Level::Warn, &message);
             }
         });

@@ -8,9 +8,8 @@
 //! Everything else tokio emits (notably the per-task poll spans, which cost
 //! tokio-console about 2 µs a poll) is switched off at the callsite.
 
-use std::collections::HashMap;
 use std::fmt::{self, Write as _};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use tracing::field::{Field, Visit};
@@ -18,19 +17,23 @@ use tracing::span::{Attributes, Id, Record};
 use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
 
+use std::borrow::Cow;
+
 use super::recorder;
 use super::signals::Signals;
-use crate::trace::Level;
+use crate::trace::{Level, TextId};
 
 pub(crate) struct LessonSubscriber {
     table: Mutex<SpanTable>,
-    next_id: AtomicU64,
     signals: Arc<Signals>,
 }
 
+/// Live spans in a slab: a span's id is its slot + 1, and a closed span's
+/// slot is reused (tracing allows ids to be reused once closed).
 #[derive(Default)]
 struct SpanTable {
-    spans: HashMap<u64, SpanRecord>,
+    slots: Vec<Option<SpanRecord>>,
+    free: Vec<usize>,
     /// Spans entered on the lesson thread, innermost last.
     stack: Vec<u64>,
 }
@@ -43,21 +46,52 @@ struct SpanRecord {
 
 enum SpanKind {
     Resource(Resource),
-    AsyncOp { source: String },
+    AsyncOp {
+        source: Cow<'static, str>,
+    },
     /// A span we must hand out an id for but do not care about.
     Other,
 }
 
 #[derive(Default)]
 struct Resource {
-    concrete_type: String,
-    file: String,
-    line: u32,
+    concrete_type: Cow<'static, str>,
+    /// Set when the resource was created in the lesson's own source.
+    lesson_line: Option<u32>,
+    in_lesson_file: bool,
     internal: bool,
     /// For sleeps: the duration tokio reported at the first poll.
     duration_ms: Option<u64>,
     /// A lesson timer counted in `live_timers`.
     counted_timer: bool,
+    /// The wait label once made, so a re-poll does not format it again.
+    label: Option<TextId>,
+}
+
+/// Names tokio gives its resources and operations: kept without allocating.
+fn known(text: &str) -> Cow<'static, str> {
+    const KNOWN: [&str; 16] = [
+        "Sleep",
+        "Semaphore",
+        "Mutex",
+        "RwLock",
+        "Barrier",
+        "Sender|Receiver",
+        "Interval",
+        "Sleep::new_timeout",
+        "Sleep::reset",
+        "Semaphore::acquire",
+        "Semaphore::acquire_owned",
+        "Mutex::lock",
+        "RwLock::read",
+        "RwLock::write",
+        "Receiver::await",
+        "Barrier::wait",
+    ];
+    match KNOWN.iter().find(|k| **k == text) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(text.to_string()),
+    }
 }
 
 const RESOURCE: &str = "runtime.resource";
@@ -69,13 +103,14 @@ impl LessonSubscriber {
     pub(crate) fn new(signals: Arc<Signals>) -> Self {
         LessonSubscriber {
             table: Mutex::new(SpanTable::default()),
-            next_id: AtomicU64::new(1),
             signals,
         }
     }
 
     fn table(&self) -> std::sync::MutexGuard<'_, SpanTable> {
-        self.table.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.table
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn wanted(meta: &Metadata<'_>) -> bool {
@@ -91,41 +126,84 @@ impl LessonSubscriber {
 }
 
 impl SpanTable {
-    /// The innermost entered span matching `pick`.
-    fn innermost<T>(&self, mut pick: impl FnMut(&SpanRecord) -> Option<T>) -> Option<T> {
+    fn insert(&mut self, record: SpanRecord) -> u64 {
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot] = Some(record);
+                slot
+            }
+            None => {
+                self.slots.push(Some(record));
+                self.slots.len() - 1
+            }
+        };
+        slot as u64 + 1
+    }
+
+    fn get(&self, id: u64) -> Option<&SpanRecord> {
+        self.slots.get((id as usize).checked_sub(1)?)?.as_ref()
+    }
+
+    fn get_mut(&mut self, id: u64) -> Option<&mut SpanRecord> {
+        self.slots.get_mut((id as usize).checked_sub(1)?)?.as_mut()
+    }
+
+    fn remove(&mut self, id: u64) -> Option<SpanRecord> {
+        let slot = (id as usize).checked_sub(1)?;
+        let record = self.slots.get_mut(slot)?.take();
+        if record.is_some() {
+            self.free.push(slot);
+        }
+        record
+    }
+
+    /// The innermost entered span of the given kind.
+    fn innermost(&self, pick: impl Fn(&SpanKind) -> bool) -> Option<u64> {
         self.stack
             .iter()
             .rev()
-            .find_map(|id| self.spans.get(id).and_then(&mut pick))
+            .copied()
+            .find(|&id| self.get(id).is_some_and(|rec| pick(&rec.kind)))
     }
 
-    /// What a lane waiting in the innermost async op waits on.
-    fn wait_label(&self) -> Option<(String, Option<(String, u32)>)> {
-        let (source, parent) = self.innermost(|rec| match &rec.kind {
-            SpanKind::AsyncOp { source } => Some((source.clone(), rec.parent)),
-            _ => None,
-        })?;
-        let resource = match parent.and_then(|p| self.spans.get(&p)) {
-            Some(SpanRecord { kind: SpanKind::Resource(r), .. }) => r,
-            _ => return None,
+    /// What a lane waiting in the innermost async op waits on: its label
+    /// (interned by the recorder, cached on the resource) and line.
+    fn wait_target(&mut self) -> Option<(TextId, Option<u32>)> {
+        let op = self.innermost(|k| matches!(k, SpanKind::AsyncOp { .. }))?;
+        let rec = self.get(op)?;
+        let (SpanKind::AsyncOp { source }, Some(parent)) = (&rec.kind, rec.parent) else {
+            return None;
+        };
+        let source = source.clone();
+        let Some(SpanRecord {
+            kind: SpanKind::Resource(resource),
+            ..
+        }) = self.get_mut(parent)
+        else {
+            return None;
         };
         if resource.internal {
             return None;
         }
-        let label = match resource.concrete_type.as_str() {
-            "Sleep" => match resource.duration_ms {
-                Some(ms) => format!("Sleep {}", format_ms(ms)),
-                None => "Sleep".to_string(),
-            },
-            "Sender|Receiver" => "oneshot recv".to_string(),
-            _ if source.contains("::") => source,
-            other => other.to_string(),
-        };
         // Only a sleep's location is where it is awaited; a lock's or a
         // semaphore's is where it was created, which would mark the wrong line.
-        let location =
-            (resource.concrete_type == "Sleep").then(|| (resource.file.clone(), resource.line));
-        Some((label, location))
+        let is_sleep = resource.concrete_type == "Sleep";
+        let line = if is_sleep { resource.lesson_line } else { None };
+        if let Some(label) = resource.label {
+            return Some((label, line));
+        }
+        let text = match &*resource.concrete_type {
+            "Sleep" => match resource.duration_ms {
+                Some(ms) => Cow::Owned(format!("Sleep {}", format_ms(ms))),
+                None => Cow::Borrowed("Sleep"),
+            },
+            "Sender|Receiver" => Cow::Borrowed("oneshot recv"),
+            _ if source.contains("::") => source,
+            _ => resource.concrete_type.clone(),
+        };
+        let label = recorder::with(|r| r.label(&text))?;
+        resource.label = Some(label);
+        Some((label, line))
     }
 }
 
@@ -142,7 +220,11 @@ pub(crate) fn format_ms(ms: u64) -> String {
 
 impl Subscriber for LessonSubscriber {
     fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
-        if Self::wanted(meta) { Interest::always() } else { Interest::never() }
+        if Self::wanted(meta) {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
     }
 
     fn enabled(&self, meta: &Metadata<'_>) -> bool {
@@ -154,7 +236,6 @@ impl Subscriber for LessonSubscriber {
     }
 
     fn new_span(&self, attrs: &Attributes<'_>) -> Id {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut table = self.table();
         let parent = match attrs.parent() {
             Some(parent) => Some(parent.into_u64()),
@@ -166,7 +247,9 @@ impl Subscriber for LessonSubscriber {
                 let mut fields = ResourceFields::default();
                 attrs.record(&mut fields);
                 let mut resource = fields.0;
-                if resource.concrete_type == "Sleep" && !self.signals.in_driver.load(Ordering::Relaxed) {
+                if resource.concrete_type == "Sleep"
+                    && !self.signals.in_driver.load(Ordering::Relaxed)
+                {
                     resource.counted_timer = true;
                     self.signals.live_timers.fetch_add(1, Ordering::Relaxed);
                 }
@@ -179,8 +262,11 @@ impl Subscriber for LessonSubscriber {
             }
             _ => SpanKind::Other,
         };
-        table.spans.insert(id, SpanRecord { refs: 1, parent, kind });
-        Id::from_u64(id)
+        Id::from_u64(table.insert(SpanRecord {
+            refs: 1,
+            parent,
+            kind,
+        }))
     }
 
     fn record(&self, _span: &Id, _values: &Record<'_>) {}
@@ -195,13 +281,16 @@ impl Subscriber for LessonSubscriber {
                 event.record(&mut duration);
                 if let Some(ms) = duration.0 {
                     let mut table = self.table();
-                    let innermost_resource = table.stack.iter().rev().copied().find(|id| {
-                        matches!(table.spans.get(id), Some(SpanRecord { kind: SpanKind::Resource(_), .. }))
-                    });
-                    if let Some(SpanRecord { kind: SpanKind::Resource(r), .. }) =
-                        innermost_resource.and_then(|id| table.spans.get_mut(&id))
+                    let resource = table.innermost(|k| matches!(k, SpanKind::Resource(_)));
+                    if let Some(SpanRecord {
+                        kind: SpanKind::Resource(r),
+                        ..
+                    }) = resource.and_then(|id| table.get_mut(id))
                     {
-                        r.duration_ms = Some(ms);
+                        if r.duration_ms != Some(ms) {
+                            r.duration_ms = Some(ms);
+                            r.label = None;
+                        }
                     }
                 }
             }
@@ -211,12 +300,9 @@ impl Subscriber for LessonSubscriber {
                 if ready.0 != Some(false) {
                     return;
                 }
-                let label = self.table().wait_label();
-                if let Some((label, location)) = label {
-                    recorder::with(|r| {
-                        let line = location.and_then(|(file, line)| r.lesson_line(&file, line));
-                        r.note_wait(&label, line);
-                    });
+                let target = self.table().wait_target();
+                if let Some((label, line)) = target {
+                    recorder::with(|r| r.note_wait_id(label, line));
                 }
             }
             _ => {
@@ -247,7 +333,7 @@ impl Subscriber for LessonSubscriber {
     }
 
     fn clone_span(&self, span: &Id) -> Id {
-        if let Some(rec) = self.table().spans.get_mut(&span.into_u64()) {
+        if let Some(rec) = self.table().get_mut(span.into_u64()) {
             rec.refs += 1;
         }
         span.clone()
@@ -256,14 +342,18 @@ impl Subscriber for LessonSubscriber {
     fn try_close(&self, span: Id) -> bool {
         let mut table = self.table();
         let id = span.into_u64();
-        let Some(rec) = table.spans.get_mut(&id) else {
+        let Some(rec) = table.get_mut(id) else {
             return false;
         };
         rec.refs -= 1;
         if rec.refs > 0 {
             return false;
         }
-        if let Some(SpanRecord { kind: SpanKind::Resource(r), .. }) = table.spans.remove(&id) {
+        if let Some(SpanRecord {
+            kind: SpanKind::Resource(r),
+            ..
+        }) = table.remove(id)
+        {
             if r.counted_timer {
                 self.signals.live_timers.fetch_sub(1, Ordering::Relaxed);
             }
@@ -278,14 +368,16 @@ struct ResourceFields(Resource);
 impl Visit for ResourceFields {
     fn record_str(&mut self, field: &Field, value: &str) {
         match field.name() {
-            "concrete_type" => self.0.concrete_type = value.to_string(),
-            "loc.file" => self.0.file = value.to_string(),
+            "concrete_type" => self.0.concrete_type = known(value),
+            "loc.file" => {
+                self.0.in_lesson_file = recorder::with(|r| r.is_lesson_file(value)).unwrap_or(false)
+            }
             _ => {}
         }
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
-        if field.name() == "loc.line" {
-            self.0.line = value as u32;
+        if field.name() == "loc.line" && self.0.in_lesson_file {
+            self.0.lesson_line = Some(value as u32);
         }
     }
     fn record_bool(&mut self, field: &Field, value: bool) {
@@ -297,12 +389,12 @@ impl Visit for ResourceFields {
 }
 
 #[derive(Default)]
-struct SourceField(String);
+struct SourceField(Cow<'static, str>);
 
 impl Visit for SourceField {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "source" {
-            self.0 = value.to_string();
+            self.0 = known(value);
         }
     }
     fn record_debug(&mut self, _field: &Field, _value: &dyn fmt::Debug) {}

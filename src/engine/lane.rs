@@ -22,7 +22,11 @@ pub trait LaneExt: Future + Sized {
         Self::Output: Outcome,
     {
         let id = recorder::with(|r| r.spawn_lane(name.as_ref())).flatten();
-        Lane { inner: self, id, finished: false }
+        Lane {
+            inner: self,
+            id,
+            finished: false,
+        }
     }
 
     /// Names what this future waits on, for waits tokio does not report
@@ -30,7 +34,11 @@ pub trait LaneExt: Future + Sized {
     /// marked in the code view.
     #[track_caller]
     fn awaiting(self, what: &'static str) -> Awaiting<Self> {
-        Awaiting { inner: self, what, at: Location::caller() }
+        Awaiting {
+            inner: self,
+            what,
+            at: Location::caller(),
+        }
     }
 }
 
@@ -81,8 +89,16 @@ where
         let Some(lane) = *this.id else {
             return this.inner.poll(cx);
         };
-        let Some(frame) = recorder::with(|r| r.enter(lane)) else {
-            return this.inner.poll(cx);
+        let frame = match recorder::with(|r| (!r.is_behind()).then(|| r.enter(lane))) {
+            Some(Some(frame)) => frame,
+            // A poll blocked the thread and tokio's clock has not caught up
+            // yet: running now would set timers against the old time. Try
+            // again after the driver, which is already scheduled.
+            Some(None) => {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            None => return this.inner.poll(cx),
         };
         let inner = this.inner;
         match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {

@@ -24,7 +24,14 @@ pub struct Playback {
 impl Playback {
     pub fn new(spec: RunSpec, playing: bool) -> Self {
         let run = Run::start(spec.clone(), Pacing::Paced);
-        Playback { spec, run, playing, speed: 1.0, clock: Duration::ZERO, stepping: false }
+        Playback {
+            spec,
+            run,
+            playing,
+            speed: 1.0,
+            clock: Duration::ZERO,
+            stepping: false,
+        }
     }
 
     pub fn trace(&self) -> &Trace {
@@ -63,7 +70,9 @@ impl Playback {
         let grew = self.run.pump();
         if grew && self.stepping {
             self.stepping = false;
-            self.clock = self.clock.max(Duration::from_micros(self.run.trace().last_t_us()));
+            self.clock = self
+                .clock
+                .max(Duration::from_micros(self.run.trace().last_t_us()));
         }
         if let Some((end, _)) = self.run.trace().end() {
             self.clock = self.clock.min(Duration::from_micros(end));
@@ -96,7 +105,11 @@ impl Playback {
     }
 
     pub fn slower(&mut self) {
-        let next = SPEEDS.iter().rev().copied().find(|&s| s < self.speed - 1e-9);
+        let next = SPEEDS
+            .iter()
+            .rev()
+            .copied()
+            .find(|&s| s < self.speed - 1e-9);
         self.set_speed(next.unwrap_or(MIN_SPEED));
     }
 

@@ -20,10 +20,15 @@ use crate::trace::{Batch, EndReason, Event, EventKind, LaneId, Level, TextId};
 /// ends cannot grow the trace without bound (about 32 MB of events).
 pub const MAX_EVENTS: usize = 1_000_000;
 
+/// In a real-clock lesson, a poll that keeps the thread this long counts as
+/// blocking. Shorter stretches are scheduling noise (the thread can be
+/// preempted mid-poll on a busy machine) and are not shown.
+const BLOCKING_MIN_US: u64 = 20_000;
+
 /// In a virtual-time lesson, a poll that blocks the thread this long is
-/// worth a warning: the timeline does not show it. Shorter stretches are
-/// ordinary scheduling noise (the thread can be preempted mid-poll).
-const BLOCKING_WARNING_US: u64 = 100_000;
+/// worth a warning: the timeline does not show it. The bar is high so that
+/// no preemption, however unlucky, can make two runs differ.
+const BLOCKING_WARNING_US: u64 = 500_000;
 
 thread_local! {
     static RECORDER: RefCell<Option<Recorder>> = const { RefCell::new(None) };
@@ -90,6 +95,9 @@ pub(crate) struct Recorder {
     debt_us: u64,
     /// Once set, time reads return this (the runtime is shutting down).
     frozen_us: Option<u64>,
+    /// Tokio's clock is behind by `debt_us`: lanes must not run (and set
+    /// timers against the old time) until the driver has moved it.
+    behind: bool,
 
     lanes: Vec<LaneState>,
     current: Option<LaneId>,
@@ -126,6 +134,7 @@ impl Recorder {
             cached_now_us: 0,
             debt_us: 0,
             frozen_us: None,
+            behind: false,
             lanes: Vec::new(),
             current: None,
             frame_wait: None,
@@ -178,13 +187,21 @@ impl Recorder {
     /// A poll blocked the thread for this long: that much virtual time passes.
     pub(crate) fn add_debt(&mut self, us: u64) {
         self.debt_us += us;
+        self.behind = true;
         self.epoch += 1;
     }
 
-    /// Hands the blocked time to the driver, which moves tokio's clock by it.
+    /// Hands the blocked time to the driver, which moves tokio's clock by it
+    /// before anything else runs.
     pub(crate) fn take_debt(&mut self) -> u64 {
         self.epoch += 1;
+        self.behind = false;
         std::mem::take(&mut self.debt_us)
+    }
+
+    /// True while lanes must wait for the driver to move tokio's clock.
+    pub(crate) fn is_behind(&self) -> bool {
+        self.behind
     }
 
     pub(crate) fn freeze_time(&mut self) -> u64 {
@@ -212,9 +229,14 @@ impl Recorder {
         id
     }
 
+    /// Whether `file` (as the compiler names it) is the lesson's own source.
+    pub(crate) fn is_lesson_file(&self, file: &str) -> bool {
+        !self.lesson_file.is_empty() && file.ends_with(self.lesson_file)
+    }
+
     /// The line, if `file` is the lesson's own source.
     pub(crate) fn lesson_line(&self, file: &str, line: u32) -> Option<u32> {
-        (!self.lesson_file.is_empty() && file.ends_with(self.lesson_file)).then_some(line)
+        self.is_lesson_file(file).then_some(line)
     }
 
     // ----- events -----------------------------------------------------
@@ -239,7 +261,11 @@ impl Recorder {
 
     pub(crate) fn end(&mut self, reason: EndReason) {
         let t_us = self.now_us();
-        self.batch.events.push(Event { t_us, lane: None, kind: EventKind::End { reason } });
+        self.batch.events.push(Event {
+            t_us,
+            lane: None,
+            kind: EventKind::End { reason },
+        });
         self.sealed = true;
     }
 
@@ -280,7 +306,13 @@ impl Recorder {
             task: None,
         });
         let name = self.text(name);
-        self.record(Some(lane), EventKind::Spawned { name, parent: self.current });
+        self.record(
+            Some(lane),
+            EventKind::Spawned {
+                name,
+                parent: self.current,
+            },
+        );
         Some(lane)
     }
 
@@ -316,18 +348,33 @@ impl Recorder {
 
     /// A lane's poll ended with `Pending`.
     pub(crate) fn leave_pending(&mut self, lane: LaneId, frame: Frame) {
-        let target = self.frame_wait.take().unwrap_or(if self.frame_child_pending {
-            WaitTarget { on: self.join, line: None }
-        } else {
-            WaitTarget { on: self.unknown, line: None }
-        });
+        let target = self
+            .frame_wait
+            .take()
+            .unwrap_or(if self.frame_child_pending {
+                WaitTarget {
+                    on: self.join,
+                    line: None,
+                }
+            } else {
+                WaitTarget {
+                    on: self.unknown,
+                    line: None,
+                }
+            });
         self.restore(frame, true);
         let Some(index) = self.lane_index(lane) else {
             return;
         };
         if self.lanes[index].shown != Shown::Waiting(target) || self.moved_on(index) {
             self.lanes[index].shown = Shown::Waiting(target);
-            self.record(Some(lane), EventKind::Awaiting { on: target.on, line: target.line });
+            self.record(
+                Some(lane),
+                EventKind::Awaiting {
+                    on: target.on,
+                    line: target.line,
+                },
+            );
             self.stamp(index);
         }
     }
@@ -379,10 +426,13 @@ impl Recorder {
     /// The poll that just ended kept the thread for `us` of real time.
     fn blocked(&mut self, us: u64) {
         match self.clock {
-            Clock::Real => {
-                self.add_debt(us);
+            Clock::Real if us >= BLOCKING_MIN_US => {
+                // Whole milliseconds: tokio's timers tick in milliseconds,
+                // so a fraction would skew every later timer a little.
+                self.add_debt((us + 500) / 1000 * 1000);
                 self.signals.wake_driver();
             }
+            Clock::Real => {}
             Clock::Virtual if us >= BLOCKING_WARNING_US => {
                 let lane = self.current.map_or("?", |l| self.lane_name(l)).to_string();
                 let message = format!(
@@ -407,7 +457,9 @@ impl Recorder {
         state.shown = Shown::Ended;
         let kind = match failure {
             None => EventKind::Done,
-            Some(detail) => EventKind::Failed { detail: self.text(&detail) },
+            Some(detail) => EventKind::Failed {
+                detail: self.text(&detail),
+            },
         };
         self.record(Some(lane), kind);
     }
@@ -429,6 +481,13 @@ impl Recorder {
     pub(crate) fn note_wait(&mut self, on: &str, line: Option<u32>) {
         if self.current.is_some() {
             let on = self.label(on);
+            self.frame_wait = Some(WaitTarget { on, line });
+        }
+    }
+
+    /// `note_wait` with a label interned already.
+    pub(crate) fn note_wait_id(&mut self, on: TextId, line: Option<u32>) {
+        if self.current.is_some() {
             self.frame_wait = Some(WaitTarget { on, line });
         }
     }

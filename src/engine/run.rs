@@ -77,7 +77,10 @@ impl RunSpec {
     }
 
     pub fn header(&self) -> Header {
-        Header { lesson: self.lesson.clone(), knobs: self.knobs.values().to_vec() }
+        Header {
+            lesson: self.lesson.clone(),
+            knobs: self.knobs.values().to_vec(),
+        }
     }
 }
 
@@ -106,12 +109,22 @@ impl Run {
             .ok();
 
         let lesson_signals = signals.clone();
-        let spawned = thread::Builder::new().name(LESSON_THREAD.into()).spawn(move || {
-            lesson_thread(spec, pacing, batch_tx, command_rx, lesson_signals)
-        });
-        let mut run = Run { trace, batches, commands, signals, watchdog, over: false };
+        let spawned = thread::Builder::new()
+            .name(LESSON_THREAD.into())
+            .spawn(move || lesson_thread(spec, pacing, batch_tx, command_rx, lesson_signals));
+        let mut run = Run {
+            trace,
+            batches,
+            commands,
+            signals,
+            watchdog,
+            over: false,
+        };
         if let Err(e) = spawned {
-            run.end_here(EndReason::Stopped, &format!("could not start the lesson thread: {e}"));
+            run.end_here(
+                EndReason::Stopped,
+                &format!("could not start the lesson thread: {e}"),
+            );
         }
         run
     }
@@ -191,7 +204,10 @@ impl Run {
                             "" => format!("lane {lane}"),
                             name => format!("lane '{name}'"),
                         };
-                        format!("{name} has blocked the thread for {:.1} s without yielding", d.as_secs_f64())
+                        format!(
+                            "{name} has blocked the thread for {:.1} s without yielding",
+                            d.as_secs_f64()
+                        )
                     }
                     None => format!(
                         "the lesson made no progress for {:.0} s of real time",
@@ -202,7 +218,10 @@ impl Run {
                 self.end_here(EndReason::Hung, &message);
                 break;
             }
-            match self.batches.recv_timeout(left.min(Duration::from_millis(50))) {
+            match self
+                .batches
+                .recv_timeout(left.min(Duration::from_millis(50)))
+            {
                 Ok(batch) => self.apply(batch),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {
@@ -210,15 +229,32 @@ impl Run {
                 }
             }
         }
-        std::mem::replace(&mut self.trace, Trace::new(Header { lesson: String::new(), knobs: vec![] }))
+        std::mem::replace(
+            &mut self.trace,
+            Trace::new(Header {
+                lesson: String::new(),
+                knobs: vec![],
+            }),
+        )
     }
 
     /// Ends the trace from this side, when the lesson thread cannot.
     fn end_here(&mut self, reason: EndReason, message: &str) {
         let t_us = self.trace.last_t_us();
         let detail = self.trace.intern(message);
-        self.trace.push_event(Event { t_us, lane: None, kind: EventKind::Log { level: Level::Error, detail } });
-        self.trace.push_event(Event { t_us, lane: None, kind: EventKind::End { reason } });
+        self.trace.push_event(Event {
+            t_us,
+            lane: None,
+            kind: EventKind::Log {
+                level: Level::Error,
+                detail,
+            },
+        });
+        self.trace.push_event(Event {
+            t_us,
+            lane: None,
+            kind: EventKind::End { reason },
+        });
         self.over = true;
     }
 }
@@ -276,7 +312,12 @@ fn lesson_thread(
     };
 
     let reason = runtime.block_on(async {
-        recorder::install(Recorder::new(batch_tx, spec.lesson_file, spec.clock, signals.clone()));
+        recorder::install(Recorder::new(
+            batch_tx,
+            spec.lesson_file,
+            spec.clock,
+            signals.clone(),
+        ));
         let start = tokio::time::Instant::now();
         recorder::with(|r| r.set_start(start));
 
@@ -292,7 +333,14 @@ fn lesson_thread(
         recorder::with(|r| r.flush());
 
         let commands = Arc::new(Mutex::new(command_rx));
-        let reason = Driver { pacing, start, signals: signals.clone(), commands }.run().await;
+        let reason = Driver {
+            pacing,
+            start,
+            signals: signals.clone(),
+            commands,
+        }
+        .run()
+        .await;
         // Read the virtual clock while still inside the runtime: outside it,
         // tokio's `Instant::now()` is the wall clock.
         recorder::with(|r| r.freeze_time());
@@ -302,7 +350,10 @@ fn lesson_thread(
     recorder::with(|r| {
         if reason == EndReason::TimeLimit {
             let limit = super::driver::HEADLESS_TIME_LIMIT.as_secs() / 60;
-            r.runner_log(Level::Warn, &format!("stopped after {limit} minutes of virtual time"));
+            r.runner_log(
+                Level::Warn,
+                &format!("stopped after {limit} minutes of virtual time"),
+            );
         }
         // A stalled or stopped run leaves its waiting lanes as they were:
         // they did not end, they were abandoned.
@@ -331,7 +382,10 @@ fn before_park(stall_detection: bool) {
         // ever wake the lanes that are left.
         if r.signals.live_timers.load(Ordering::Relaxed) <= 0 {
             let waiting = r.describe_unfinished();
-            let message = format!("no lane can ever be woken (a deadlock): {}", waiting.join("; "));
+            let message = format!(
+                "no lane can ever be woken (a deadlock): {}",
+                waiting.join("; ")
+            );
             r.runner_log(Level::Error, &message);
             r.flush();
             r.signals.finish(EndReason::Stalled);

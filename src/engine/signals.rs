@@ -69,7 +69,9 @@ impl Signals {
             EndReason::TimeLimit,
             EndReason::TraceLimit,
         ];
-        REASONS.get(self.finish.load(Ordering::Acquire) as usize).copied()
+        REASONS
+            .get(self.finish.load(Ordering::Acquire) as usize)
+            .copied()
     }
 
     /// Wakes the driver whether it sleeps in the runtime or waits for a grant.
@@ -159,27 +161,33 @@ impl Watchdog {
         }
         let since = self.blocked_since_ns.load(Ordering::Acquire);
         let now = self.origin.elapsed().as_nanos() as u64;
-        Some((self.lane.load(Ordering::Relaxed), Duration::from_nanos(now.saturating_sub(since))))
+        Some((
+            self.lane.load(Ordering::Relaxed),
+            Duration::from_nanos(now.saturating_sub(since)),
+        ))
     }
 
     /// The watchdog thread's loop; returns when `stop` is set.
     pub fn watch(&self) {
         let mut last_seq = 0;
         let mut first_seen_ns = 0;
+        let mut last_sample_ns = 0;
         while !self.stop.load(Ordering::Acquire) {
             std::thread::sleep(WATCHDOG_PERIOD);
             let seq = self.seq.load(Ordering::Acquire);
+            let now_ns = self.origin.elapsed().as_nanos() as u64;
             if seq % 2 == 1 {
                 if seq != last_seq {
-                    // The poll started somewhere in the last period.
-                    let half = WATCHDOG_PERIOD.as_nanos() as u64 / 2;
-                    first_seen_ns = (self.origin.elapsed().as_nanos() as u64).saturating_sub(half);
+                    // The poll started between the last sample and this one.
+                    first_seen_ns = (last_sample_ns + now_ns) / 2;
                 } else if self.blocked_seq.load(Ordering::Acquire) != seq {
-                    self.blocked_since_ns.store(first_seen_ns, Ordering::Release);
+                    self.blocked_since_ns
+                        .store(first_seen_ns, Ordering::Release);
                     self.blocked_seq.store(seq, Ordering::Release);
                 }
             }
             last_seq = seq;
+            last_sample_ns = now_ns;
         }
     }
 }

@@ -104,7 +104,11 @@ fn event_line<'a>(trace: &'a Trace, event: &Event) -> EventLine<'a> {
 }
 
 pub fn header_line(header: &Header) -> String {
-    let line = HeaderLine { format: FORMAT, lesson: &header.lesson, knobs: KnobMap(&header.knobs) };
+    let line = HeaderLine {
+        format: FORMAT,
+        lesson: &header.lesson,
+        knobs: KnobMap(&header.knobs),
+    };
     serde_json::to_string(&line).expect("a header always serializes")
 }
 

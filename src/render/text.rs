@@ -11,7 +11,7 @@
 
 use std::fmt::Write as _;
 
-use crate::trace::query::SpanState;
+use crate::trace::query::{SpanState, is_timer_wait};
 use crate::trace::{EventKind, LaneEnd, LaneId, Level, Trace};
 
 /// Columns of the time axis at most.
@@ -25,21 +25,28 @@ const STEPS_US: [u64; 16] = [
     1_000_000, 2_000_000, 5_000_000, 10_000_000, 60_000_000,
 ];
 
-pub const LEGEND: &str =
-    "= running   - waiting on a timer   . waiting on something else   ~ not yet polled   * done   x cancelled   ! failed";
+pub const LEGEND: &str = "= running   - waiting on a timer   . waiting on something else   ~ not yet polled   * done   x cancelled   ! failed";
 
 /// Seconds for people: `0.5 s`, `3.5 s`, `1.234 s`.
 pub fn seconds(us: u64) -> String {
     let text = format!("{:.3}", us as f64 / 1e6);
     let text = text.trim_end_matches('0');
-    let text = if text.ends_with('.') { format!("{text}0") } else { text.to_string() };
+    let text = if text.ends_with('.') {
+        format!("{text}0")
+    } else {
+        text.to_string()
+    };
     format!("{text} s")
 }
 
 pub fn render(trace: &Trace) -> String {
     let mut out = String::new();
     let header = trace.header();
-    let knobs: Vec<String> = header.knobs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let knobs: Vec<String> = header
+        .knobs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
     let _ = writeln!(out, "{}  {}", header.lesson, knobs.join(" "));
     let end_us = trace.end().map_or(trace.last_t_us(), |(t, _)| t);
     let step = STEPS_US
@@ -72,7 +79,12 @@ pub fn render(trace: &Trace) -> String {
     out.push_str("\nlanes\n");
     for (lane, depth) in &rows {
         let label = format!("{}{}", "  ".repeat(*depth), trace.lane_name(*lane));
-        let _ = writeln!(out, "  {:label_width$}  {}", cut(&label, label_width), fate(trace, *lane));
+        let _ = writeln!(
+            out,
+            "  {:label_width$}  {}",
+            cut(&label, label_width),
+            fate(trace, *lane)
+        );
     }
 
     let logs = trace.logs();
@@ -80,7 +92,11 @@ pub fn render(trace: &Trace) -> String {
         out.push_str("\nlog\n");
         for (t, lane, level, text) in logs {
             let who = lane.map_or("lanes", |l| trace.lane_name(l));
-            let level = if level == Level::Info { String::new() } else { format!("{}: ", level.as_str()) };
+            let level = if level == Level::Info {
+                String::new()
+            } else {
+                format!("{}: ", level.as_str())
+            };
             let _ = writeln!(out, "  {:>9}  {}: {level}{text}", seconds(t), who);
         }
     }
@@ -101,7 +117,9 @@ fn lane_rows(trace: &Trace) -> Vec<(LaneId, usize)> {
     let mut roots = Vec::new();
     for lane in 1..=trace.lanes().len() as LaneId {
         match trace.parent(lane) {
-            Some(parent) if (parent as usize) < children.len() => children[parent as usize].push(lane),
+            Some(parent) if (parent as usize) < children.len() => {
+                children[parent as usize].push(lane)
+            }
             _ => roots.push(lane),
         }
     }
@@ -178,7 +196,7 @@ fn lane_cells(trace: &Trace, lane: LaneId, columns: usize, step: u64) -> String 
         cells.push(match state {
             Some(SpanState::Running) => '=',
             Some(SpanState::Queued) => '~',
-            Some(SpanState::Awaiting { on, .. }) if on.starts_with("Sleep") => '-',
+            Some(SpanState::Awaiting { on, .. }) if is_timer_wait(on) => '-',
             Some(SpanState::Awaiting { .. }) => '.',
             None => ' ',
         });
@@ -205,10 +223,13 @@ fn fate(trace: &Trace, lane: LaneId) -> String {
 }
 
 fn last_wait(trace: &Trace, lane: LaneId) -> Option<String> {
-    trace.lane_events(lane).filter_map(|e| match e.kind {
-        EventKind::Awaiting { on, .. } => Some(trace.text(on).to_string()),
-        _ => None,
-    }).last()
+    trace
+        .lane_events(lane)
+        .filter_map(|e| match e.kind {
+            EventKind::Awaiting { on, .. } => Some(trace.text(on).to_string()),
+            _ => None,
+        })
+        .last()
 }
 
 fn cut(text: &str, width: usize) -> String {

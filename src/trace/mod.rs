@@ -6,7 +6,7 @@
 
 pub mod query;
 
-pub use query::{LaneEnd, LaneSpan};
+pub use query::{LaneEnd, LaneSpan, SpanState};
 
 use std::fmt;
 

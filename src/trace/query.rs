@@ -3,6 +3,12 @@
 
 use super::{EventKind, LaneId, Level, Trace};
 
+/// Whether a wait label is a wait on the clock (a sleep, a timeout, an
+/// interval tick) rather than on another task or resource.
+pub fn is_timer_wait(on: &str) -> bool {
+    on.starts_with("Sleep") || on.starts_with("Interval")
+}
+
 /// How and when a lane ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LaneEnd {
@@ -33,7 +39,10 @@ pub enum SpanState {
     /// Spawned, not yet polled.
     Queued,
     Running,
-    Awaiting { on: String, line: Option<u32> },
+    Awaiting {
+        on: String,
+        line: Option<u32>,
+    },
 }
 
 impl Trace {
@@ -98,7 +107,9 @@ impl Trace {
         self.events()
             .iter()
             .filter_map(|e| match e.kind {
-                EventKind::Log { level, detail } => Some((e.t_us, e.lane, level, self.text(detail))),
+                EventKind::Log { level, detail } => {
+                    Some((e.t_us, e.lane, level, self.text(detail)))
+                }
                 _ => None,
             })
             .collect()
@@ -122,7 +133,11 @@ impl Trace {
                 }
             }
             if let Some(state) = state {
-                spans.push(LaneSpan { from_us: t, to_us: None, state });
+                spans.push(LaneSpan {
+                    from_us: t,
+                    to_us: None,
+                    state,
+                });
             }
         };
         for e in self.lane_events(lane) {
@@ -132,7 +147,10 @@ impl Trace {
                 EventKind::Awaiting { on, line } => open(
                     &mut spans,
                     e.t_us,
-                    Some(SpanState::Awaiting { on: self.text(on).into(), line }),
+                    Some(SpanState::Awaiting {
+                        on: self.text(on).into(),
+                        line,
+                    }),
                 ),
                 EventKind::Done | EventKind::Cancelled | EventKind::Failed { .. } => {
                     open(&mut spans, e.t_us, None)
@@ -155,7 +173,7 @@ impl Trace {
             while i < events.len() && events[i].t_us == t {
                 match events[i].kind {
                     EventKind::Spawned { .. } => alive += 1,
-                    k if matches!(k, EventKind::Done | EventKind::Cancelled | EventKind::Failed { .. }) => {
+                    EventKind::Done | EventKind::Cancelled | EventKind::Failed { .. } => {
                         alive = alive.saturating_sub(1)
                     }
                     _ => {}
