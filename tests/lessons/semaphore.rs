@@ -21,7 +21,10 @@ fn the_last_request_and_main_are_done_at_3_5_s() {
 
 #[test]
 fn the_predict_answer_is_what_the_run_shows() {
-    let lesson = lanes::catalog::catalog().unwrap().lesson("semaphore").unwrap();
+    let lesson = lanes::catalog::catalog()
+        .unwrap()
+        .lesson("semaphore")
+        .unwrap();
     let answer = &lesson.predict.choices[lesson.predict.answer - 1];
     let trace = run("semaphore", &[]);
     let last = done_at(&trace, lane(&trace, "request 20"));
@@ -36,9 +39,19 @@ fn waiting_lanes_say_they_wait_for_a_permit_then_sleep() {
     assert_eq!(waits[0], (0, "Semaphore::acquire", None));
     let (t, on, line) = waits[1];
     assert_eq!((t, on), (s(0.5), "Sleep 500ms"));
-    let source = lanes::catalog::catalog().unwrap().lesson("semaphore").unwrap().source;
+    let source = lanes::catalog::catalog()
+        .unwrap()
+        .lesson("semaphore")
+        .unwrap()
+        .source;
     let line = line.expect("a sleep has a line") as usize;
-    assert!(source.lines().nth(line - 1).unwrap().contains("sleep(work)"));
+    assert!(
+        source
+            .lines()
+            .nth(line - 1)
+            .unwrap()
+            .contains("sleep(work)")
+    );
     // The first three never wait for a permit.
     assert_eq!(trace.waits(lane(&trace, "request 1"))[0].1, "Sleep 500ms");
 }
@@ -78,7 +91,11 @@ fn five_permits_make_four_waves() {
 fn no_lane_waits_on_unknown() {
     let trace = run("semaphore", &[]);
     for l in 1..=trace.lanes().len() as u32 {
-        assert!(trace.waits(l).iter().all(|w| w.1 != "unknown"), "{}", trace.lane_name(l));
+        assert!(
+            trace.waits(l).iter().all(|w| w.1 != "unknown"),
+            "{}",
+            trace.lane_name(l)
+        );
     }
 }
 

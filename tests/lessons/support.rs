@@ -9,7 +9,10 @@ use lanes::trace::{LaneEnd, LaneId, Trace};
 
 /// Runs lesson `id` headless with `knobs` (`name=value`) over its defaults.
 pub fn run(id: &str, knobs: &[&str]) -> Trace {
-    let lesson = catalog().expect("catalog").lesson(id).expect("lesson exists");
+    let lesson = catalog()
+        .expect("catalog")
+        .lesson(id)
+        .expect("lesson exists");
     let knobs = lesson.knobs_with(knobs).expect("valid knobs");
     run_headless(lesson.run_spec(knobs), Duration::from_secs(20))
 }
@@ -22,7 +25,9 @@ pub fn s(seconds: f64) -> u64 {
 /// The lane with this exact name; panics with the names there are.
 pub fn lane(trace: &Trace, name: &str) -> LaneId {
     trace.lane_named(name).unwrap_or_else(|| {
-        let names: Vec<&str> = (1..=trace.lanes().len() as LaneId).map(|l| trace.lane_name(l)).collect();
+        let names: Vec<&str> = (1..=trace.lanes().len() as LaneId)
+            .map(|l| trace.lane_name(l))
+            .collect();
         panic!("no lane named {name:?}; lanes: {names:?}")
     })
 }
@@ -31,7 +36,10 @@ pub fn lane(trace: &Trace, name: &str) -> LaneId {
 pub fn done_at(trace: &Trace, lane: LaneId) -> u64 {
     match trace.lane_end(lane) {
         Some(LaneEnd::Done(t)) => t,
-        other => panic!("lane {:?} did not end done: {other:?}", trace.lane_name(lane)),
+        other => panic!(
+            "lane {:?} did not end done: {other:?}",
+            trace.lane_name(lane)
+        ),
     }
 }
 
@@ -39,7 +47,10 @@ pub fn done_at(trace: &Trace, lane: LaneId) -> u64 {
 pub fn cancelled_at(trace: &Trace, lane: LaneId) -> u64 {
     match trace.lane_end(lane) {
         Some(LaneEnd::Cancelled(t)) => t,
-        other => panic!("lane {:?} was not cancelled: {other:?}", trace.lane_name(lane)),
+        other => panic!(
+            "lane {:?} was not cancelled: {other:?}",
+            trace.lane_name(lane)
+        ),
     }
 }
 

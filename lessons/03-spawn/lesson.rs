@@ -1,0 +1,41 @@
+//! Two tasks started with `tokio::spawn` run while `main` does its own work.
+use std::time::Duration;
+
+use lanes::prelude::*;
+use tokio::time::{Instant, sleep};
+use tracing::info;
+
+/// A job that takes `time` and reports back its name.
+async fn job(name: &'static str, time: Duration) -> &'static str {
+    sleep(time).await;
+    info!("{name} finished");
+    name
+}
+
+pub async fn run(knobs: Knobs) -> Result<(), String> {
+    let start = Instant::now();
+
+    // `spawn` hands each job to the runtime as a task of its own, and it
+    // runs whether or not anyone awaits it. On this one-thread runtime it
+    // starts as soon as `main` reaches its first `.await`.
+    let a = tokio::spawn(job("A", knobs.millis("a_ms")).lane("task A"));
+    let b = tokio::spawn(job("B", knobs.millis("b_ms")).lane("task B"));
+    // `a` and `b` are JoinHandles: a way to wait for a task's result.
+    // They do not own the task: dropping one would detach it, not stop it.
+
+    // Main's own work (a sleep stands in for it). A and B run meanwhile.
+    sleep(knobs.millis("work_ms")).await;
+    info!("own work done at {:.1} s", start.elapsed().as_secs_f64());
+
+    // Awaiting a handle gives the task's output, or a JoinError if the task
+    // panicked or was aborted. Both tasks run meanwhile, so waiting for A
+    // then B takes only as long as the slower of the two.
+    let a = a.awaiting("JoinHandle").await.map_err(|e| e.to_string())?;
+    info!("{a} joined at {:.1} s", start.elapsed().as_secs_f64());
+
+    // A task that is already done kept its result in the handle: this
+    // `.await` returns at once.
+    let b = b.awaiting("JoinHandle").await.map_err(|e| e.to_string())?;
+    info!("{b} joined at {:.1} s", start.elapsed().as_secs_f64());
+    Ok(())
+}

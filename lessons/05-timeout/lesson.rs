@@ -1,0 +1,45 @@
+//! An operation that needs 5 s, given 2 s with `tokio::time::timeout`.
+use std::time::Duration;
+
+use lanes::prelude::*;
+use tokio::time::{Instant, sleep, sleep_until, timeout};
+use tracing::{info, warn};
+
+const STEPS: u32 = 4;
+
+/// Slow work in four equal steps, logging after each one.
+async fn operation(total: Duration) -> &'static str {
+    for step in 1..=STEPS {
+        sleep(total / STEPS).await;
+        info!("step {step} of {STEPS} done");
+    }
+    "report"
+}
+
+pub async fn run(knobs: Knobs) {
+    let work = knobs.millis("work_ms");
+    let budget = knobs.millis("budget_ms");
+    let start = Instant::now();
+
+    // `timeout` wraps the future and polls it. If the budget runs out
+    // first, it drops the future and hands back `Err(Elapsed)`.
+    // `timeout_at(start + budget, ...)` is the same with a deadline.
+    let result = timeout(budget, operation(work).lane("operation")).await;
+    let secs = start.elapsed().as_secs_f64();
+
+    match result {
+        Ok(report) => info!("got the {report} after {secs:.1} s"),
+        Err(elapsed) => {
+            // `Elapsed` only says the time ran out: the operation's own
+            // result, and any work it had half done, are gone.
+            warn!("gave up after {secs:.1} s: {elapsed}");
+
+            // Stay until the operation would have finished. A dropped
+            // future is never polled again, so it cannot log, or do
+            // anything else, any more.
+            sleep_until(start + work).await;
+            let secs = start.elapsed().as_secs_f64();
+            info!("{secs:.1} s: nothing more from the operation");
+        }
+    }
+}

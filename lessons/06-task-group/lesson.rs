@@ -1,0 +1,60 @@
+//! Five workers in a `JoinSet`; the first error aborts the rest.
+use std::time::Duration;
+
+use lanes::prelude::*;
+use tokio::task::JoinSet;
+use tokio::time::{Instant, sleep};
+use tracing::{info, warn};
+
+/// Worker `i` works for `i` seconds, unless it is the one that fails.
+async fn worker(i: u64, fail_at: Option<Duration>) -> Result<u64, String> {
+    if let Some(fail_at) = fail_at {
+        sleep(fail_at).await; // part of its work, then the error
+        return Err(format!("worker {i}: disk full"));
+    }
+    sleep(Duration::from_secs(i)).await;
+    Ok(i)
+}
+
+pub async fn run(knobs: Knobs) -> Result<(), String> {
+    let workers = knobs.int("workers");
+    let failing = knobs.int("failing");
+    let fail_at = knobs.millis("fail_at_ms");
+    let start = Instant::now();
+
+    // The set owns its tasks: dropping it would abort every one of them.
+    let mut set = JoinSet::new();
+    for i in 1..=workers {
+        let fails = (i == failing).then_some(fail_at);
+        set.spawn(worker(i, fails).lane(format!("worker {i}")));
+    }
+
+    // Results arrive in the order the workers finish.
+    while let Some(joined) = set.join_next().awaiting("JoinSet::join_next").await {
+        // Outer `Err`: the task panicked or was aborted. Inner `Err`: the
+        // worker's own error. Neither is ignored.
+        let secs = start.elapsed().as_secs_f64();
+        match joined.map_err(|e| e.to_string())? {
+            Ok(i) => info!("worker {i} finished at {secs:.1} s"),
+            Err(error) => {
+                warn!("{error} at {secs:.1} s: aborting the others");
+                // asyncio's TaskGroup cancels the siblings by itself.
+                // A JoinSet leaves it to you: abort them all, then wait
+                // until each one has really stopped.
+                set.abort_all();
+                let mut aborted = 0;
+                while let Some(joined) = set.join_next().awaiting("JoinSet::join_next").await {
+                    if joined.is_err_and(|e| e.is_cancelled()) {
+                        aborted += 1;
+                    }
+                }
+                let secs = start.elapsed().as_secs_f64();
+                info!("{aborted} workers aborted; the group is empty at {secs:.1} s");
+                return Err(error);
+            }
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    info!("all {workers} workers finished at {secs:.1} s");
+    Ok(())
+}

@@ -1,0 +1,51 @@
+//! Two tasks sleep politely; a third holds the thread.
+use lanes::prelude::*;
+use tokio::time::{Instant, sleep};
+use tracing::info;
+
+pub async fn run(knobs: Knobs) -> Result<(), String> {
+    let nap = knobs.millis("nap_ms");
+    let block = knobs.millis("block_ms");
+    let blocking = knobs.choice("sleep") == "std";
+    let start = Instant::now();
+
+    // The sleepers are spawned first. This runtime has one thread and runs
+    // tasks in the order they were spawned, so both sleepers get their
+    // first poll, set their timers and park before the blocker runs.
+    // Spawned the other way round, the blocker would hold the thread
+    // before the sleepers had even started their clocks.
+    let mut handles = Vec::new();
+    for i in 1..=2 {
+        let sleeper = async move {
+            sleep(nap).await; // parks this task; the thread is free
+            info!("woke after {:.1} s", start.elapsed().as_secs_f64());
+        };
+        handles.push(tokio::spawn(sleeper.lane(format!("sleeper {i}"))));
+    }
+
+    let blocker = async move {
+        info!("waiting {:.1} s", block.as_secs_f64());
+        if blocking {
+            // Never do this in async code: the thread itself sleeps, and
+            // no other task on it can run until it wakes, not even the
+            // timers that were due meanwhile.
+            std::thread::sleep(block);
+        } else {
+            sleep(block).await; // the same wait, without taking the thread
+        }
+    };
+    handles.push(tokio::spawn(blocker.lane("blocker")));
+
+    for handle in handles {
+        // An Err here means the task panicked or was aborted.
+        handle
+            .awaiting("JoinHandle")
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    info!(
+        "all three done after {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
