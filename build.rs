@@ -33,7 +33,11 @@ fn main() {
         let id = folder.split_once('-').map_or(folder.as_str(), |(_, id)| id);
         let module = format!("lesson_{}", id.replace('-', "_"));
         let path = |file: &str| format!("{:?}", dir.join(file).display().to_string());
-        let _ = writeln!(modules, "#[path = {}]\npub mod {module};", path("lesson.rs"));
+        let _ = writeln!(
+            modules,
+            "#[path = {}]\npub mod {module};",
+            path("lesson.rs")
+        );
         let text = |file: &str| {
             if dir.join(file).is_file() {
                 format!("include_str!({})", path(file))

@@ -1,0 +1,284 @@
+//! The `lanes` binary as a user runs it.
+
+use std::collections::HashMap;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn lanes(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lanes"))
+        .args(args)
+        .output()
+        .expect("lanes runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+/// A usage error: exit code 2, nothing on stdout, one line on stderr that
+/// contains every `expected` piece.
+fn assert_usage_error(args: &[&str], expected: &[&str]) {
+    let out = lanes(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    assert!(
+        out.stdout.is_empty(),
+        "{args:?} printed on stdout: {}",
+        stdout(&out)
+    );
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{args:?}: not one line: {err:?}");
+    assert!(err.starts_with("error: "), "{err}");
+    for piece in expected {
+        assert!(err.contains(piece), "{args:?}: {err:?} lacks {piece:?}");
+    }
+}
+
+#[test]
+fn list_shows_every_lesson_with_its_chapter() {
+    let out = lanes(&["list"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("1. Foundations"));
+    for lesson in &lanes::catalog::catalog().unwrap().lessons {
+        let row = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(&lesson.id));
+        assert!(
+            row.is_some_and(|r| r.contains(&lesson.title)),
+            "{} missing",
+            lesson.id
+        );
+    }
+}
+
+#[test]
+fn run_draws_the_semaphore_waves_as_text() {
+    let out = lanes(&["run", "semaphore"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let row = |name: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap()
+            .to_string()
+    };
+    // One column is 0.1 s: request 1 sleeps 5 columns then is done; request
+    // 4 waits 5 columns for a permit first.
+    assert!(
+        row("request 1 ").ends_with("-----*"),
+        "{}",
+        row("request 1 ")
+    );
+    assert!(
+        row("request 4 ").ends_with(".....-----*"),
+        "{}",
+        row("request 4 ")
+    );
+    assert!(row("request 20").ends_with(&format!("{}-----*", ".".repeat(30))));
+    assert!(text.contains("request 20  ran from 0.0 s, done at 3.5 s"));
+    assert!(text.contains("end at 3.5 s (finished)"));
+    assert!(text.contains("* done"), "the legend explains the glyphs");
+    assert!(text.is_ascii());
+}
+
+#[test]
+fn knobs_change_the_run() {
+    let out = lanes(&[
+        "run",
+        "semaphore",
+        "--knob",
+        "permits=5",
+        "--knob",
+        "requests=10",
+    ]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.starts_with("semaphore  requests=10 permits=5 work_ms=500"));
+    assert!(text.contains("end at 1.0 s (finished)"));
+}
+
+/// Checks one `lanes-trace/1` document; returns its parsed lines.
+fn validate_trace(jsonl: &str, lesson: &str) -> Vec<Value> {
+    let lines: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON {l:?}: {e}")))
+        .collect();
+    let header = &lines[0];
+    assert_eq!(header["format"], "lanes-trace/1");
+    assert_eq!(header["lesson"], lesson);
+    assert!(header["knobs"].is_object());
+    let first_keys: Vec<&str> = jsonl
+        .lines()
+        .next()
+        .unwrap()
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .take(3)
+        .collect();
+    assert_eq!(first_keys, ["format", "lanes-trace/1", "lesson"]);
+
+    let events = &lines[1..];
+    let mut last_t = 0;
+    let mut lanes: HashMap<u64, Vec<String>> = HashMap::new();
+    for (i, e) in events.iter().enumerate() {
+        let t = e["t_us"].as_u64().expect("t_us");
+        assert!(t >= last_t, "time went back at line {}", i + 2);
+        last_t = t;
+        let kind = e["event"].as_str().expect("event");
+        match kind {
+            "spawned" => {
+                assert!(e["name"].is_string());
+                assert!(
+                    e.get("parent").is_some(),
+                    "spawned has a parent key (maybe null)"
+                );
+                let lane = e["lane"].as_u64().unwrap();
+                assert_eq!(
+                    lane as usize,
+                    lanes.len() + 1,
+                    "lanes are numbered in order"
+                );
+                if let Some(parent) = e["parent"].as_u64() {
+                    assert!(lanes.contains_key(&parent), "parent {parent} exists");
+                }
+            }
+            "running" | "done" | "cancelled" => {}
+            "awaiting" => assert!(e["on"].is_string()),
+            "failed" => assert!(e["detail"].is_string()),
+            "log" => {
+                assert!(
+                    ["error", "warn", "info", "debug", "trace"]
+                        .contains(&e["level"].as_str().unwrap())
+                );
+                assert!(e["detail"].is_string());
+            }
+            "end" => assert_eq!(i, events.len() - 1, "end is last"),
+            other => panic!("unknown event {other}"),
+        }
+        if let Some(lane) = e["lane"].as_u64() {
+            if kind != "log" {
+                lanes.entry(lane).or_default().push(kind.to_string());
+            }
+        }
+    }
+    assert_eq!(events.last().unwrap()["event"], "end");
+    for (lane, kinds) in &lanes {
+        assert_eq!(kinds[0], "spawned", "lane {lane}");
+        let terminal = kinds
+            .iter()
+            .filter(|k| ["done", "cancelled", "failed"].contains(&k.as_str()))
+            .count();
+        assert!(terminal <= 1, "lane {lane} ends twice");
+        if terminal == 1 {
+            assert!(
+                ["done", "cancelled", "failed"].contains(&kinds.last().unwrap().as_str()),
+                "lane {lane}"
+            );
+        }
+    }
+    lines
+}
+
+#[test]
+fn jsonl_is_a_valid_lanes_trace() {
+    let out = lanes(&["run", "semaphore", "--format", "jsonl"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    let lines = validate_trace(&text, "semaphore");
+    assert_eq!(
+        text.lines().next().unwrap(),
+        r#"{"format":"lanes-trace/1","lesson":"semaphore","knobs":{"requests":20,"permits":3,"work_ms":500}}"#
+    );
+    assert_eq!(
+        text.lines().nth(1).unwrap(),
+        r#"{"t_us":0,"lane":1,"event":"spawned","name":"main","parent":null}"#
+    );
+    let end = lines.last().unwrap();
+    assert_eq!(end["t_us"], 3_500_000);
+    let done: Vec<&Value> = lines.iter().filter(|l| l["event"] == "done").collect();
+    assert_eq!(done.len(), 21);
+}
+
+#[test]
+fn every_lesson_prints_a_valid_trace() {
+    for lesson in &lanes::catalog::catalog().unwrap().lessons {
+        let out = lanes(&["run", &lesson.id, "--format", "jsonl"]);
+        assert!(out.status.success(), "{}", lesson.id);
+        validate_trace(&stdout(&out), &lesson.id);
+    }
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_code_2() {
+    assert_usage_error(&["run", "nope"], &["unknown lesson 'nope'", "semaphore"]);
+    assert_usage_error(
+        &["run", "semaphore", "--knob", "speed=2"],
+        &["no knob 'speed'", "permits"],
+    );
+    assert_usage_error(
+        &["run", "semaphore", "--knob", "permits=0"],
+        &["'0'", "from 1 to 1000"],
+    );
+    assert_usage_error(
+        &["run", "semaphore", "--knob", "permits=many"],
+        &["'many'", "whole number"],
+    );
+    assert_usage_error(
+        &["run", "semaphore", "--knob", "permits=99999"],
+        &["from 1 to 1000"],
+    );
+    assert_usage_error(&["run", "semaphore", "--knob", "permits"], &["name=value"]);
+    assert_usage_error(
+        &["run", "semaphore", "--format", "xml"],
+        &["unknown format 'xml'", "text, jsonl"],
+    );
+    assert_usage_error(&["run", "semaphore", "--colour"], &["--colour"]);
+    assert_usage_error(&["run"], &["<ID>"]);
+    assert_usage_error(&["fly"], &["fly"]);
+}
+
+#[test]
+fn bool_knobs_say_what_they_take() {
+    let lesson = lanes::catalog::catalog().unwrap().lesson("mutex");
+    if lesson.is_some() {
+        assert_usage_error(
+            &["run", "mutex", "--knob", "lock=maybe"],
+            &["'maybe'", "true or false"],
+        );
+        assert!(
+            lanes(&["run", "mutex", "--knob", "lock=false"])
+                .status
+                .success()
+        );
+    }
+}
+
+#[test]
+fn help_is_there_everywhere() {
+    for args in [
+        &["--help"][..],
+        &["run", "--help"],
+        &["list", "--help"],
+        &["help", "run"],
+    ] {
+        let out = lanes(args);
+        assert!(out.status.success(), "{args:?}");
+        assert!(stdout(&out).contains("Usage: lanes"), "{args:?}");
+    }
+    let run_help = stdout(&lanes(&["run", "--help"]));
+    assert!(run_help.contains("--knob <NAME=VALUE>") && run_help.contains("--format <FORMAT>"));
+    assert!(stdout(&lanes(&["--version"])).starts_with("lanes "));
+}
+
+#[test]
+fn without_a_command_it_lists_the_lessons() {
+    let out = lanes(&[]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("semaphore"));
+}
