@@ -5,7 +5,7 @@
 //! =  running (a poll that took time: the thread was busy)
 //! -  waiting on a timer (sleep, timeout)
 //! .  waiting on anything else (a lock, a permit, a channel, other lanes)
-//! ~  spawned, not yet polled
+//! ~  spawned, not polled yet
 //! *  done    x  cancelled    !  failed
 //! ```
 
@@ -25,7 +25,11 @@ const STEPS_US: [u64; 16] = [
     1_000_000, 2_000_000, 5_000_000, 10_000_000, 60_000_000,
 ];
 
-pub const LEGEND: &str = "= running   - waiting on a timer   . waiting on something else   ~ not yet polled   * done   x cancelled   ! failed";
+/// Two lines, so that it fits an 80-column terminal.
+pub const LEGEND: [&str; 2] = [
+    "= running   - waiting on a timer   . waiting on something else   ~ not polled",
+    "* done      x cancelled            ! failed",
+];
 
 /// Seconds for people: `0.5 s`, `3.5 s`, `1.234 s`.
 pub fn seconds(us: u64) -> String {
@@ -74,7 +78,8 @@ pub fn render(trace: &Trace) -> String {
         let cells = lane_cells(trace, *lane, columns, step);
         let _ = writeln!(out, "{label:label_width$}  {}", cells.trim_end());
     }
-    let _ = writeln!(out, "\n{}  (one column = {})", LEGEND, seconds(step));
+    let _ = writeln!(out, "\n{}", LEGEND[0]);
+    let _ = writeln!(out, "{}   one column = {}", LEGEND[1], seconds(step));
 
     out.push_str("\nlanes\n");
     for (lane, depth) in &rows {
