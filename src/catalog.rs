@@ -399,6 +399,7 @@ impl Lesson {
             entry: std::sync::Arc::new(entry),
             lesson_file: self.source_file,
             clock: self.clock,
+            max_events: crate::engine::MAX_EVENTS,
         }
     }
 }

@@ -473,6 +473,43 @@ fn a_cancellable_lane_can_be_cancelled_live() {
     assert_eq!(playback.trace().lane_end(fixed), None);
 }
 
+/// A lesson that never ends. (An `async fn`, because an async block that
+/// loops forever has the type `!`, which is not an `Outcome`.)
+async fn tick_forever(every: Duration) {
+    loop {
+        sleep(every).await;
+    }
+}
+
+#[test]
+fn a_lesson_that_never_ends_stops_when_the_trace_is_full() {
+    let mut spec = spec(|_| tick_forever(ms(10)));
+    spec.max_events = 1_000;
+    let trace = run_headless(spec, WALL);
+    assert_eq!(trace.end().map(|e| e.1), Some(EndReason::TraceLimit));
+    // The limit, plus the few events of the instant at which it was reached.
+    assert!(
+        (1_000..1_010).contains(&trace.events().len()),
+        "{}",
+        trace.events().len()
+    );
+    assert!(trace.logs().last().unwrap().3.contains("the trace is full"));
+}
+
+#[test]
+fn a_headless_run_stops_after_an_hour_of_virtual_time() {
+    let trace = run(|_| tick_forever(Duration::from_secs(60)));
+    assert_eq!(trace.end(), Some((3_600_000_000, EndReason::TimeLimit)));
+    assert!(
+        trace
+            .logs()
+            .last()
+            .unwrap()
+            .3
+            .contains("60 minutes of virtual time")
+    );
+}
+
 #[test]
 fn every_ended_lane_has_exactly_one_final_event_and_time_never_goes_back() {
     let trace = run(|_| async {

@@ -16,8 +16,8 @@ use super::run::Clock;
 use super::signals::Signals;
 use crate::trace::{Batch, EndReason, Event, EventKind, LaneId, Level, TextId};
 
-/// Above this many events the run is stopped, so that a lesson that never
-/// ends cannot grow the trace without bound (about 32 MB of events).
+/// By default, above this many events the run is stopped, so that a lesson
+/// that never ends cannot grow the trace without bound (about 50 MB).
 pub const MAX_EVENTS: usize = 1_000_000;
 
 /// In a real-clock lesson, a poll that keeps the thread this long counts as
@@ -109,6 +109,7 @@ pub(crate) struct Recorder {
     labels: HashMap<Box<str>, TextId>,
     next_text: u32,
     events: usize,
+    max_events: usize,
     sealed: bool,
     tx: Sender<Batch>,
 
@@ -144,6 +145,7 @@ impl Recorder {
             labels: HashMap::new(),
             next_text: 0,
             events: 0,
+            max_events: MAX_EVENTS,
             sealed: false,
             tx,
             unknown: TextId(0),
@@ -156,6 +158,10 @@ impl Recorder {
         recorder.unknown = recorder.label("unknown");
         recorder.join = recorder.label("join");
         recorder
+    }
+
+    pub(crate) fn set_max_events(&mut self, max: usize) {
+        self.max_events = max;
     }
 
     /// Sets time zero. Must be called inside the lesson's runtime.
@@ -249,7 +255,7 @@ impl Recorder {
         self.batch.events.push(Event { t_us, lane, kind });
         self.events += 1;
         self.signals.activity();
-        if self.events >= MAX_EVENTS {
+        if self.events >= self.max_events {
             self.signals.finish(EndReason::TraceLimit);
         }
     }

@@ -38,6 +38,8 @@ pub struct RunSpec {
     /// Path suffix of the lesson's source, to attribute waits to its lines.
     pub lesson_file: &'static str,
     pub clock: Clock,
+    /// The run stops (`trace limit`) once it has recorded this many events.
+    pub max_events: usize,
 }
 
 /// Whether a lesson's timeline is pure virtual time, or also measures
@@ -73,6 +75,7 @@ impl RunSpec {
             entry,
             lesson_file: "",
             clock: Clock::Virtual,
+            max_events: super::recorder::MAX_EVENTS,
         }
     }
 
@@ -319,7 +322,10 @@ fn lesson_thread(
             signals.clone(),
         ));
         let start = tokio::time::Instant::now();
-        recorder::with(|r| r.set_start(start));
+        recorder::with(|r| {
+            r.set_start(start);
+            r.set_max_events(spec.max_events);
+        });
 
         let entry = spec.entry.clone();
         let knobs = spec.knobs.clone();
@@ -348,12 +354,22 @@ fn lesson_thread(
     });
 
     recorder::with(|r| {
-        if reason == EndReason::TimeLimit {
-            let limit = super::driver::HEADLESS_TIME_LIMIT.as_secs() / 60;
-            r.runner_log(
-                Level::Warn,
-                &format!("stopped after {limit} minutes of virtual time"),
-            );
+        match reason {
+            EndReason::TimeLimit => {
+                let limit = super::driver::HEADLESS_TIME_LIMIT.as_secs() / 60;
+                r.runner_log(
+                    Level::Warn,
+                    &format!("stopped after {limit} minutes of virtual time"),
+                );
+            }
+            EndReason::TraceLimit => {
+                let message = format!(
+                    "stopped after {} events: the trace is full",
+                    spec.max_events
+                );
+                r.runner_log(Level::Warn, &message);
+            }
+            _ => {}
         }
         // A stalled or stopped run leaves its waiting lanes as they were:
         // they did not end, they were abandoned.
