@@ -1,7 +1,7 @@
 //! Command-line parsing and the headless commands. Every mistake in the
 //! arguments is one line on stderr saying what is valid, and exit code 2.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
@@ -9,6 +9,9 @@ use clap::{Parser, Subcommand};
 use lanes::catalog::{Catalog, Lesson, catalog};
 use lanes::engine::run_headless;
 use lanes::render::{jsonl, text};
+use lanes::ui::app::App;
+use lanes::ui::progress::Progress;
+use lanes::ui::theme::Theme;
 
 /// A headless run still going after this much real time is declared hung.
 const HEADLESS_WALL_LIMIT: Duration = Duration::from_secs(30);
@@ -23,12 +26,29 @@ const HEADLESS_WALL_LIMIT: Duration = Duration::from_secs(30);
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Draw with ASCII characters only (for terminals without Unicode).
+    #[arg(long, global = true)]
+    ascii: bool,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// List every lesson: id, chapter and title.
     List,
+    /// Open the interface on one lesson.
+    Open {
+        /// The lesson's id, as `lanes list` shows it.
+        id: String,
+        /// Change a knob from its default, as name=value (repeatable).
+        #[arg(long = "knob", value_name = "NAME=VALUE")]
+        knobs: Vec<String>,
+        /// Start playing at once (for demos and recordings).
+        #[arg(long)]
+        play: bool,
+        /// Start in presenter mode: lanes large, text out of the way.
+        #[arg(long)]
+        presenter: bool,
+    },
     /// Run a lesson to its end without the interface and print its timeline.
     Run {
         /// The lesson's id, as `lanes list` shows it.
@@ -51,17 +71,96 @@ pub fn main() -> i32 {
         Err(e) => return clap_error(e),
     };
     let result = match cli.command {
-        None => list(true),
+        // Without a terminal (a pipe, a script) there is no interface to
+        // open: the list is the useful answer.
+        None if !io::stdout().is_terminal() => list(true),
+        None => interface(None, cli.ascii),
         Some(Command::List) => list(false),
+        Some(Command::Open {
+            id,
+            knobs,
+            play,
+            presenter,
+        }) => open(&id, &knobs, play, presenter, cli.ascii),
         Some(Command::Run { id, knobs, format }) => run(&id, &knobs, &format),
     };
     match result {
         Ok(()) => 0,
-        Err(UsageError(message)) => {
+        Err(Failure::Usage(message)) => {
             eprintln!("error: {message}");
             2
         }
+        Err(Failure::Runtime(message)) => {
+            eprintln!("error: {message}");
+            1
+        }
     }
+}
+
+/// What went wrong: a mistake in the arguments (exit 2) or a failure while
+/// running (exit 1).
+enum Failure {
+    Usage(String),
+    Runtime(String),
+}
+
+impl From<UsageError> for Failure {
+    fn from(e: UsageError) -> Self {
+        Failure::Usage(e.0)
+    }
+}
+
+/// A lesson to open straight away.
+struct Opening {
+    lesson: &'static Lesson,
+    knobs: lanes::engine::Knobs,
+    play: bool,
+}
+
+fn open(
+    id: &str,
+    settings: &[String],
+    play: bool,
+    presenter: bool,
+    ascii: bool,
+) -> Result<(), Failure> {
+    let lesson = find(id)?;
+    let knobs = lesson
+        .knobs_with(settings)
+        .map_err(|e| UsageError(e.to_string()))?;
+    let mut theme = Theme::from_env(ascii);
+    theme.presenter = presenter;
+    interface_with(
+        Some(Opening {
+            lesson,
+            knobs,
+            play,
+        }),
+        theme,
+    )
+}
+
+fn interface(opening: Option<Opening>, ascii: bool) -> Result<(), Failure> {
+    interface_with(opening, Theme::from_env(ascii))
+}
+
+fn interface_with(opening: Option<Opening>, theme: Theme) -> Result<(), Failure> {
+    let catalog = lessons()?;
+    if !io::stdout().is_terminal() {
+        return Err(Failure::Runtime(
+            "the interface needs a terminal; try `lanes run <id>`".into(),
+        ));
+    }
+    let mut app = App::new(catalog, theme, Progress::default_path());
+    if let Some(Opening {
+        lesson,
+        knobs,
+        play,
+    }) = opening
+    {
+        app.open_lesson(lesson, knobs, play);
+    }
+    lanes::ui::terminal::run(app).map_err(Failure::Runtime)
 }
 
 /// Help and version print as clap has them; real errors become one line.
@@ -101,7 +200,7 @@ fn find(id: &str) -> Result<&'static Lesson, UsageError> {
     })
 }
 
-fn list(with_hint: bool) -> Result<(), UsageError> {
+fn list(with_hint: bool) -> Result<(), Failure> {
     let catalog = lessons()?;
     let width = catalog
         .lessons
@@ -117,18 +216,19 @@ fn list(with_hint: bool) -> Result<(), UsageError> {
         }
     }
     if with_hint {
-        out.push_str("\nWatch one with `lanes run <id>`; change it with `--knob name=value`.\n");
+        out.push_str(
+            "\nOpen one with `lanes open <id>`, or print its lanes with `lanes run <id>`;\n\
+             change it with `--knob name=value`.\n",
+        );
     }
     print(&out);
     Ok(())
 }
 
-fn run(id: &str, settings: &[String], format: &str) -> Result<(), UsageError> {
+fn run(id: &str, settings: &[String], format: &str) -> Result<(), Failure> {
     let lesson = find(id)?;
     if !matches!(format, "text" | "jsonl") {
-        return Err(UsageError(format!(
-            "unknown format '{format}'; formats: text, jsonl"
-        )));
+        return Err(UsageError(format!("unknown format '{format}'; formats: text, jsonl")).into());
     }
     let knobs = lesson
         .knobs_with(settings)

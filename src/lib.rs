@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod engine;
 pub mod render;
 pub mod trace;
+pub mod ui;
 
 /// What a lesson imports.
 pub mod prelude {

@@ -1,0 +1,259 @@
+//! The whole interface's state, and `update`, the one place actions change it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::catalog::{Catalog, Lesson};
+use crate::engine::Knobs;
+
+use super::action::Action;
+use super::keymap::Context;
+use super::lesson::LessonState;
+use super::picker::PickerState;
+use super::progress::Progress;
+use super::theme::Theme;
+use super::view::code::Highlighted;
+use super::view::lanes::LanesView;
+use super::view::lesson::LessonLayout;
+
+pub enum Screen {
+    Picker,
+    Lesson(Box<OpenLesson>),
+}
+
+/// A lesson on screen: its state and its highlighted sources.
+pub struct OpenLesson {
+    pub state: LessonState,
+    pub code: Highlighted,
+    pub twin: Highlighted,
+    /// Progress already written for this run.
+    recorded_finish: bool,
+}
+
+pub struct App {
+    pub catalog: &'static Catalog,
+    pub screen: Screen,
+    pub picker: PickerState,
+    pub progress: Progress,
+    pub progress_path: Option<PathBuf>,
+    pub theme: Theme,
+    pub help: bool,
+    pub quit: bool,
+    /// A message for the picker's status line (e.g. a progress-file problem).
+    pub notice: Option<String>,
+    /// The screen size as last drawn, for mouse hit-testing.
+    pub size: (u16, u16),
+}
+
+impl App {
+    pub fn new(catalog: &'static Catalog, theme: Theme, progress_path: Option<PathBuf>) -> App {
+        let (progress, notice) = match &progress_path {
+            Some(path) => Progress::load(path),
+            None => (
+                Progress::in_memory(),
+                Some("no data directory: progress is not kept".into()),
+            ),
+        };
+        App {
+            catalog,
+            screen: Screen::Picker,
+            picker: PickerState::new(catalog),
+            progress,
+            progress_path,
+            theme,
+            help: false,
+            quit: false,
+            notice,
+            size: (80, 24),
+        }
+    }
+
+    /// The context help describes: the screen's, whether or not help is open.
+    pub fn context_under_help(&self) -> Context {
+        match &self.screen {
+            Screen::Picker => Context::Picker,
+            Screen::Lesson(_) => Context::Lesson,
+        }
+    }
+
+    pub fn context(&self) -> Context {
+        match &self.screen {
+            _ if self.help => Context::Help,
+            Screen::Picker if self.picker.filtering => Context::Filter,
+            Screen::Picker => Context::Picker,
+            Screen::Lesson(open) if open.state.knob_editor.is_some() => Context::Knobs,
+            Screen::Lesson(_) => Context::Lesson,
+        }
+    }
+
+    pub fn lesson(&self) -> Option<&LessonState> {
+        match &self.screen {
+            Screen::Lesson(open) => Some(&open.state),
+            Screen::Picker => None,
+        }
+    }
+
+    pub fn open_lesson(&mut self, lesson: &'static Lesson, knobs: Knobs, playing: bool) {
+        let mut state = LessonState::new(lesson, knobs, playing);
+        state.presenter = self.theme.presenter;
+        let code = Highlighted::rust(lesson.source, &self.theme);
+        let twin = Highlighted::python(lesson.twin, &self.theme);
+        self.screen = Screen::Lesson(Box::new(OpenLesson {
+            state,
+            code,
+            twin,
+            recorded_finish: false,
+        }));
+        self.picker.select(&lesson.id);
+        if self.progress.mark_opened(&lesson.id) {
+            self.save_progress();
+        }
+    }
+
+    /// One frame: the lesson plays on; progress is noted when it finishes.
+    pub fn tick(&mut self, real: Duration) {
+        let Screen::Lesson(open) = &mut self.screen else {
+            return;
+        };
+        open.state.tick(real);
+        if open.state.playback.is_finished() && !open.recorded_finish {
+            open.recorded_finish = true;
+            let id = open.state.lesson.id.clone();
+            let right = open.state.answered_right();
+            let mut changed = self.progress.mark_finished(&id);
+            if let Some(right) = right {
+                changed |= self.progress.mark_predicted(&id, right);
+            }
+            if changed {
+                self.save_progress();
+            }
+        }
+    }
+
+    fn save_progress(&mut self) {
+        if let Err(e) = self.progress.save() {
+            self.notice = Some(format!("progress not saved: {e}"));
+        }
+    }
+
+    pub fn update(&mut self, action: Action) {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::ToggleHelp => self.help = !self.help,
+            _ if self.help => {
+                if action == Action::Back {
+                    self.help = false;
+                }
+            }
+            Action::Click { column, row } => self.click(column, row),
+            Action::ScrollUp { column, row } => self.scroll(column, row, -3),
+            Action::ScrollDown { column, row } => self.scroll(column, row, 3),
+            _ => match &mut self.screen {
+                Screen::Picker => self.update_picker(action),
+                Screen::Lesson(open) => {
+                    if action == Action::Back && open.state.knob_editor.is_none() {
+                        self.screen = Screen::Picker;
+                    } else {
+                        if action == Action::TogglePresenter {
+                            self.theme.presenter = !open.state.presenter;
+                        }
+                        open.state.apply(action);
+                    }
+                }
+            },
+        }
+    }
+
+    fn update_picker(&mut self, action: Action) {
+        match action {
+            Action::Open => {
+                if let Some(lesson) = self.picker.selected_lesson(self.catalog) {
+                    self.open_lesson(lesson, lesson.default_knobs(), false);
+                }
+            }
+            // Esc clears a filter first, and quits only from the plain list.
+            Action::Back if !self.picker.filter.is_empty() => {
+                self.picker.apply(Action::CancelFilter, self.catalog)
+            }
+            Action::Back => self.quit = true,
+            _ => self.picker.apply(action, self.catalog),
+        }
+    }
+
+    /// The picker's area (the screen less the status line).
+    pub fn picker_area(&self) -> ratatui::layout::Rect {
+        let (w, h) = self.size;
+        ratatui::layout::Rect::new(0, 0, w, h.saturating_sub(1))
+    }
+
+    fn lesson_layout(&self, presenter: bool) -> LessonLayout {
+        let (w, h) = self.size;
+        LessonLayout::compute(ratatui::layout::Rect::new(0, 0, w, h), presenter)
+    }
+
+    /// A click on a lane row selects that lane.
+    fn click(&mut self, column: u16, row: u16) {
+        let layout = match &self.screen {
+            Screen::Lesson(open) => self.lesson_layout(open.state.presenter),
+            Screen::Picker => {
+                let view = super::view::picker::PickerView {
+                    state: &self.picker,
+                    catalog: self.catalog,
+                    progress: &self.progress,
+                    theme: &self.theme,
+                };
+                if let Some(lesson) = view.lesson_at(self.picker_area(), column, row) {
+                    let id = lesson.id.clone();
+                    self.picker.select(&id);
+                }
+                return;
+            }
+        };
+        let Screen::Lesson(open) = &mut self.screen else {
+            return;
+        };
+        let inner = layout.lanes_inner();
+        let point = ratatui::layout::Position::new(column, row);
+        if !inner.contains(point) || row < inner.y + 2 {
+            return;
+        }
+        let rows = open.state.rows();
+        let row_height = if open.state.presenter && rows.len() * 2 + 2 <= inner.height as usize {
+            2
+        } else {
+            1
+        };
+        let index = open.state.lanes_scroll + ((row - inner.y - 2) / row_height) as usize;
+        if index < rows.len()
+            && index < open.state.lanes_scroll + LanesView::rows_fitting(inner.height, row_height)
+        {
+            open.state.selected = Some(rows[index].lane);
+        }
+    }
+
+    fn scroll(&mut self, column: u16, row: u16, delta: isize) {
+        let layout = match &self.screen {
+            Screen::Lesson(open) => self.lesson_layout(open.state.presenter),
+            Screen::Picker => {
+                let action = if delta < 0 { Action::Up } else { Action::Down };
+                for _ in 0..delta.unsigned_abs() {
+                    self.picker.apply(action, self.catalog);
+                }
+                return;
+            }
+        };
+        let Screen::Lesson(open) = &mut self.screen else {
+            return;
+        };
+        let point = ratatui::layout::Position::new(column, row);
+        if layout.text.is_some_and(|t| t.contains(point)) {
+            open.state.apply(if delta < 0 {
+                Action::TextUp
+            } else {
+                Action::TextDown
+            });
+        } else {
+            open.state.scroll_lanes(delta);
+        }
+    }
+}

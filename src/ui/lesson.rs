@@ -1,0 +1,438 @@
+//! The lesson screen's state and how actions change it. Pure apart from the
+//! `Playback` it drives; nothing here draws.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use crate::catalog::{DefaultValue, Lesson};
+use crate::engine::{Knobs, Playback};
+use crate::trace::{KnobValue, LaneId, Trace};
+
+use super::action::Action;
+
+/// The text pane's tabs, in `Tab` order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Story,
+    Code,
+    Twin,
+    Log,
+}
+
+impl Pane {
+    pub fn next(self) -> Pane {
+        match self {
+            Pane::Story => Pane::Code,
+            Pane::Code => Pane::Twin,
+            Pane::Twin => Pane::Log,
+            Pane::Log => Pane::Story,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Story => "story",
+            Pane::Code => "Rust",
+            Pane::Twin => "asyncio twin",
+            Pane::Log => "log",
+        }
+    }
+}
+
+/// A parent with more children than this starts folded, so that 10,000
+/// lanes open as one summarised row.
+pub const AUTO_FOLD_CHILDREN: usize = 50;
+
+pub struct LessonState {
+    pub lesson: &'static Lesson,
+    pub knobs: Knobs,
+    pub playback: Playback,
+    /// Where the view is when scrubbed back; `None` follows the playback.
+    pub scrub: Option<Duration>,
+    pub selected: Option<LaneId>,
+    /// First lane row shown.
+    pub lanes_scroll: usize,
+    /// Lane rows that fit, as last drawn (for paging and scrolling).
+    pub lanes_page: usize,
+    pub folded: HashSet<LaneId>,
+    /// Parents the learner unfolded by hand (auto-folding leaves them be).
+    pub unfolded: HashSet<LaneId>,
+    pub pane: Pane,
+    pub text_scroll: u16,
+    pub presenter: bool,
+    /// The learner's answer to the predict question (1-based).
+    pub answer: Option<u8>,
+    pub knob_editor: Option<KnobEditor>,
+    /// A one-line message for the status line (e.g. "cannot cancel").
+    pub notice: Option<String>,
+}
+
+/// The knobs popup: a copy of the values being edited.
+pub struct KnobEditor {
+    pub values: Vec<(String, KnobValue)>,
+    pub selected: usize,
+}
+
+impl LessonState {
+    pub fn new(lesson: &'static Lesson, knobs: Knobs, playing: bool) -> Self {
+        let playback = Playback::new(lesson.run_spec(knobs.clone()), playing);
+        LessonState {
+            lesson,
+            knobs,
+            playback,
+            scrub: None,
+            selected: None,
+            lanes_scroll: 0,
+            lanes_page: 10,
+            folded: HashSet::new(),
+            unfolded: HashSet::new(),
+            pane: Pane::Story,
+            text_scroll: 0,
+            presenter: false,
+            answer: None,
+            knob_editor: None,
+            notice: None,
+        }
+    }
+
+    pub fn trace(&self) -> &Trace {
+        self.playback.trace()
+    }
+
+    /// The moment the lanes are drawn at.
+    pub fn view_time(&self) -> Duration {
+        self.scrub.unwrap_or_else(|| self.playback.clock())
+    }
+
+    pub fn view_us(&self) -> u64 {
+        self.view_time().as_micros() as u64
+    }
+
+    /// The lesson ran to its end and the view has caught up with it.
+    pub fn is_finished(&self) -> bool {
+        self.playback.is_finished() && self.scrub.is_none()
+    }
+
+    /// True before anything has run: the moment to ask the question.
+    pub fn at_start(&self) -> bool {
+        self.playback.clock().is_zero() && !self.playback.is_playing()
+    }
+
+    /// One frame: let the playback run and fold new lanes as needed.
+    pub fn tick(&mut self, real: Duration) {
+        if self.playback.tick(real) {
+            self.auto_fold();
+        }
+    }
+
+    fn auto_fold(&mut self) {
+        let trace = self.playback.trace();
+        let mut counts = vec![0usize; trace.lanes().len() + 1];
+        for info in trace.lanes() {
+            if let Some(parent) = info.parent {
+                counts[parent as usize] += 1;
+            }
+        }
+        for (lane, &count) in counts.iter().enumerate() {
+            let lane = lane as LaneId;
+            if count > AUTO_FOLD_CHILDREN && !self.unfolded.contains(&lane) {
+                self.folded.insert(lane);
+            }
+        }
+    }
+
+    /// Lanes as rows at the view time: each parent followed by its
+    /// children unless folded; lanes not yet spawned are left out.
+    pub fn rows(&self) -> Vec<Row> {
+        lane_rows(self.trace(), &self.folded, self.view_us())
+    }
+
+    /// Scrub step: a fiftieth of the time drawn, at least 10 ms.
+    fn scrub_step(&self) -> Duration {
+        let span = super::view::lanes::axis_span(self.playback.clock());
+        (span / 50).max(Duration::from_millis(10))
+    }
+
+    pub fn apply(&mut self, action: Action) {
+        if self.knob_editor.is_some() {
+            self.apply_knobs(action);
+            return;
+        }
+        self.notice = None;
+        match action {
+            Action::TogglePlay => {
+                if self.scrub.take().is_none() {
+                    self.playback.toggle();
+                } else {
+                    self.playback.play();
+                }
+            }
+            Action::Step => {
+                self.scrub = None;
+                self.playback.step();
+            }
+            Action::Faster => self.playback.faster(),
+            Action::Slower => self.playback.slower(),
+            Action::Restart => self.restart(None),
+            Action::Rewind => {
+                self.playback.pause();
+                let step = self.scrub_step();
+                self.scrub = Some(self.view_time().saturating_sub(step));
+            }
+            Action::Forward => {
+                if let Some(at) = self.scrub {
+                    let next = at + self.scrub_step();
+                    self.scrub = (next < self.playback.clock()).then_some(next);
+                }
+            }
+            Action::Live => self.scrub = None,
+            Action::Up => self.move_selection(-1),
+            Action::Down => self.move_selection(1),
+            Action::PageUp => self.move_selection(-(self.lanes_page as isize)),
+            Action::PageDown => self.move_selection(self.lanes_page as isize),
+            Action::Top => self.select_row(0),
+            Action::Bottom => self.move_selection(isize::MAX / 2),
+            Action::ToggleFold => self.toggle_fold(),
+            Action::CancelLane => self.cancel_selected(),
+            Action::SwitchPane => {
+                self.pane = self.pane.next();
+                self.text_scroll = 0;
+            }
+            Action::TextUp => self.text_scroll = self.text_scroll.saturating_sub(3),
+            Action::TextDown => self.text_scroll = self.text_scroll.saturating_add(3),
+            Action::TogglePresenter => self.presenter = !self.presenter,
+            Action::OpenKnobs => self.open_knobs(),
+            Action::Answer(n) => self.answer_predict(n),
+            _ => {}
+        }
+    }
+
+    fn answer_predict(&mut self, n: u8) {
+        let choices = self.lesson.predict.choices.len();
+        if (1..=choices).contains(&(n as usize)) && !self.playback.is_finished() {
+            self.answer = Some(n);
+        }
+    }
+
+    /// Whether the learner's answer matches what the run showed.
+    pub fn answered_right(&self) -> Option<bool> {
+        self.answer
+            .map(|a| a as usize == self.lesson.predict.answer)
+    }
+
+    pub fn restart(&mut self, knobs: Option<Knobs>) {
+        if let Some(knobs) = knobs {
+            self.knobs = knobs;
+        }
+        self.playback
+            .restart_with(self.lesson.run_spec(self.knobs.clone()));
+        self.scrub = None;
+        self.selected = None;
+        self.lanes_scroll = 0;
+        self.folded.clear();
+    }
+
+    fn move_selection(&mut self, delta: isize) {
+        let rows = self.rows();
+        if rows.is_empty() {
+            return;
+        }
+        let current = self
+            .selected
+            .and_then(|lane| rows.iter().position(|r| r.lane == lane))
+            .map_or(if delta > 0 { -1 } else { 0 }, |i| i as isize);
+        let index = (current + delta).clamp(0, rows.len() as isize - 1) as usize;
+        self.select_row(index);
+    }
+
+    fn select_row(&mut self, index: usize) {
+        let rows = self.rows();
+        if let Some(row) = rows.get(index) {
+            self.selected = Some(row.lane);
+            self.keep_visible(index);
+        }
+    }
+
+    /// Scrolls so that row `index` is on screen.
+    pub fn keep_visible(&mut self, index: usize) {
+        let page = self.lanes_page.max(1);
+        if index < self.lanes_scroll {
+            self.lanes_scroll = index;
+        } else if index >= self.lanes_scroll + page {
+            self.lanes_scroll = index + 1 - page;
+        }
+    }
+
+    pub fn scroll_lanes(&mut self, delta: isize) {
+        let max = self.rows().len().saturating_sub(self.lanes_page.max(1));
+        self.lanes_scroll = (self.lanes_scroll as isize + delta).clamp(0, max as isize) as usize;
+    }
+
+    fn toggle_fold(&mut self) {
+        let Some(lane) = self.selected else { return };
+        if !self.folded.remove(&lane) {
+            self.folded.insert(lane);
+            self.unfolded.remove(&lane);
+        } else {
+            self.unfolded.insert(lane);
+        }
+    }
+
+    fn cancel_selected(&mut self) {
+        match self.selected {
+            Some(lane) if self.trace().lane_end(lane).is_none() => {
+                self.scrub = None;
+                self.playback.cancel(lane);
+            }
+            Some(_) => self.notice = Some("that lane has already ended".into()),
+            None => self.notice = Some("select a lane first (↑/↓ or a click)".into()),
+        }
+    }
+
+    // ----- knobs ------------------------------------------------------
+
+    fn open_knobs(&mut self) {
+        if self.lesson.knobs.is_empty() {
+            self.notice = Some("this lesson has no knobs".into());
+            return;
+        }
+        self.knob_editor = Some(KnobEditor {
+            values: self.knobs.values().to_vec(),
+            selected: 0,
+        });
+    }
+
+    fn apply_knobs(&mut self, action: Action) {
+        let Some(editor) = self.knob_editor.as_mut() else {
+            return;
+        };
+        let count = editor.values.len();
+        match action {
+            Action::Up => editor.selected = (editor.selected + count - 1) % count,
+            Action::Down => editor.selected = (editor.selected + 1) % count,
+            Action::KnobLess | Action::KnobMore => {
+                let more = action == Action::KnobMore;
+                let knob = &self.lesson.knobs[editor.selected];
+                let value = &mut editor.values[editor.selected].1;
+                *value = nudge(knob, value, more);
+            }
+            Action::KnobApply => {
+                let knobs = Knobs::new(editor.values.clone());
+                self.knob_editor = None;
+                self.restart(Some(knobs));
+            }
+            Action::Back | Action::OpenKnobs => self.knob_editor = None,
+            _ => {}
+        }
+    }
+}
+
+/// The next value of a knob, up or down: booleans flip, choices cycle,
+/// numbers move by a step that suits their size (1, 2, 5, 10, 20, 50 …).
+pub fn nudge(knob: &crate::catalog::Knob, value: &KnobValue, more: bool) -> KnobValue {
+    match (value, &knob.default) {
+        (KnobValue::Bool(b), _) => KnobValue::Bool(!b),
+        (KnobValue::Text(t), DefaultValue::Text(_)) => {
+            let choices = knob.choices.as_deref().unwrap_or_default();
+            let at = choices.iter().position(|c| c == t).unwrap_or(0);
+            let next = if more {
+                at + 1
+            } else {
+                at + choices.len().saturating_sub(1)
+            };
+            KnobValue::Text(
+                choices
+                    .get(next % choices.len().max(1))
+                    .cloned()
+                    .unwrap_or_else(|| t.clone()),
+            )
+        }
+        (KnobValue::Int(v), _) => {
+            let (min, max) = (knob.min.unwrap_or(0), knob.max.unwrap_or(u64::MAX));
+            let step = nice_step(*v, more);
+            let next = if more {
+                v.saturating_add(step)
+            } else {
+                v.saturating_sub(step)
+            };
+            KnobValue::Int(next.clamp(min, max))
+        }
+        (other, _) => other.clone(),
+    }
+}
+
+/// A step about a tenth of the value, rounded to 1, 2 or 5 times a power of ten.
+fn nice_step(value: u64, up: bool) -> u64 {
+    let base = if up { value } else { value.saturating_sub(1) };
+    let target = (base / 10).max(1);
+    let mut step = 1;
+    while step * 10 <= target {
+        step *= 10;
+    }
+    if target >= step * 5 {
+        step * 5
+    } else if target >= step * 2 {
+        step * 2
+    } else {
+        step
+    }
+}
+
+/// One lane as drawn: its depth in the tree, and how many descendants are
+/// hidden under it when folded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub lane: LaneId,
+    pub depth: u16,
+    pub children: usize,
+    pub folded: bool,
+}
+
+/// Lanes spawned by `until_us`, in tree order, skipping the children of
+/// folded lanes.
+pub fn lane_rows(trace: &Trace, folded: &HashSet<LaneId>, until_us: u64) -> Vec<Row> {
+    let count = trace.lanes().len();
+    let mut children: Vec<Vec<LaneId>> = vec![Vec::new(); count + 1];
+    let mut roots = Vec::new();
+    for (lane, info) in (1..=count as LaneId).zip(trace.lanes()) {
+        if info.spawned_us > until_us {
+            continue;
+        }
+        match trace.parent(lane) {
+            Some(parent) if (parent as usize) <= count => children[parent as usize].push(lane),
+            _ => roots.push(lane),
+        }
+    }
+    let mut rows = Vec::with_capacity(count);
+    let mut stack: Vec<(LaneId, u16)> = roots.into_iter().rev().map(|l| (l, 0)).collect();
+    while let Some((lane, depth)) = stack.pop() {
+        let kids = &children[lane as usize];
+        let is_folded = folded.contains(&lane) && !kids.is_empty();
+        rows.push(Row {
+            lane,
+            depth,
+            children: kids.len(),
+            folded: is_folded,
+        });
+        if !is_folded {
+            for &child in kids.iter().rev() {
+                stack.push((child, depth + 1));
+            }
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_steps_follow_the_value() {
+        assert_eq!(nice_step(3, true), 1);
+        assert_eq!(nice_step(20, true), 2);
+        assert_eq!(nice_step(500, true), 50);
+        assert_eq!(nice_step(1000, true), 100);
+        assert_eq!(nice_step(10, false), 1);
+    }
+}

@@ -1,0 +1,215 @@
+//! Every style and glyph of the interface, in one place.
+//!
+//! State is never shown by colour alone: each lane state has its own glyph
+//! too, so `NO_COLOR` (no colour at all) and `--ascii` (no characters
+//! outside ASCII) both stay readable.
+
+use ratatui::style::{Color, Modifier, Style};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Theme {
+    /// False when `NO_COLOR` is set: styles use modifiers only.
+    pub color: bool,
+    /// True with `--ascii`: glyphs and borders are plain ASCII.
+    pub ascii: bool,
+    /// Presenter mode: higher contrast, bigger lanes.
+    pub presenter: bool,
+}
+
+/// The characters that draw a lane's states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Glyphs {
+    pub running: char,
+    pub timer: char,
+    pub waiting: char,
+    pub queued: char,
+    pub done: char,
+    pub cancelled: char,
+    pub failed: char,
+    pub playhead: char,
+    pub tick: char,
+    pub marker: char,
+    pub folded: char,
+    pub unfolded: char,
+}
+
+const UNICODE: Glyphs = Glyphs {
+    running: '█',
+    timer: '─',
+    waiting: '┄',
+    queued: '░',
+    done: '✔',
+    cancelled: '✘',
+    failed: '!',
+    playhead: '│',
+    tick: '┬',
+    marker: '▶',
+    folded: '▸',
+    unfolded: '▾',
+};
+
+const ASCII: Glyphs = Glyphs {
+    running: '=',
+    timer: '-',
+    waiting: '.',
+    queued: '~',
+    done: '*',
+    cancelled: 'x',
+    failed: '!',
+    playhead: '|',
+    tick: '+',
+    marker: '>',
+    folded: '+',
+    unfolded: '-',
+};
+
+impl Theme {
+    /// Colour unless `NO_COLOR` is set to anything non-empty.
+    pub fn from_env(ascii: bool) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Theme {
+            color: !no_color,
+            ascii,
+            presenter: false,
+        }
+    }
+
+    pub fn glyphs(&self) -> &'static Glyphs {
+        if self.ascii { &ASCII } else { &UNICODE }
+    }
+
+    pub fn border_set(&self) -> ratatui::symbols::border::Set<'static> {
+        if self.ascii {
+            ratatui::symbols::border::Set {
+                top_left: "+",
+                top_right: "+",
+                bottom_left: "+",
+                bottom_right: "+",
+                vertical_left: "|",
+                vertical_right: "|",
+                horizontal_top: "-",
+                horizontal_bottom: "-",
+            }
+        } else {
+            ratatui::symbols::border::ROUNDED
+        }
+    }
+
+    fn fg(&self, color: Color) -> Style {
+        if self.color {
+            Style::new().fg(color)
+        } else {
+            Style::new()
+        }
+    }
+
+    pub fn text(&self) -> Style {
+        Style::new()
+    }
+
+    pub fn dim(&self) -> Style {
+        if self.color {
+            Style::new().fg(Color::DarkGray)
+        } else {
+            Style::new().add_modifier(Modifier::DIM)
+        }
+    }
+
+    pub fn title(&self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn heading(&self) -> Style {
+        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn border(&self) -> Style {
+        if self.presenter {
+            self.fg(Color::White)
+        } else {
+            self.dim()
+        }
+    }
+
+    pub fn focused_border(&self) -> Style {
+        self.fg(Color::Cyan)
+    }
+
+    /// The selected row of a list or the lanes view.
+    pub fn selected(&self) -> Style {
+        if self.color {
+            Style::new()
+                .bg(Color::Rgb(40, 50, 70))
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED)
+        }
+    }
+
+    pub fn key(&self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn code(&self) -> Style {
+        self.fg(Color::LightGreen)
+    }
+
+    pub fn error(&self) -> Style {
+        self.fg(Color::LightRed).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn warn(&self) -> Style {
+        self.fg(Color::Yellow)
+    }
+
+    pub fn good(&self) -> Style {
+        self.fg(Color::LightGreen).add_modifier(Modifier::BOLD)
+    }
+
+    // ----- lane states -------------------------------------------------
+
+    pub fn running(&self) -> Style {
+        self.fg(Color::LightGreen).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn timer(&self) -> Style {
+        self.fg(if self.presenter {
+            Color::LightBlue
+        } else {
+            Color::Blue
+        })
+    }
+
+    pub fn waiting(&self) -> Style {
+        self.fg(Color::Yellow)
+    }
+
+    pub fn queued(&self) -> Style {
+        self.dim()
+    }
+
+    pub fn done(&self) -> Style {
+        self.fg(Color::LightGreen).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn cancelled(&self) -> Style {
+        self.fg(Color::Magenta).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn failed(&self) -> Style {
+        self.fg(Color::LightRed).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn playhead(&self) -> Style {
+        self.fg(Color::White).add_modifier(Modifier::BOLD)
+    }
+
+    /// A line of code some lane is parked on.
+    pub fn parked_line(&self) -> Style {
+        if self.color {
+            Style::new().bg(Color::Rgb(60, 50, 20))
+        } else {
+            Style::new().add_modifier(Modifier::UNDERLINED)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! The help overlay, made from the keymap table that handles the keys.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use super::lesson::key_label;
+use crate::ui::keymap::{Context, bindings};
+use crate::ui::theme::Theme;
+
+pub fn draw(context: Context, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    let mut lines = vec![Line::styled(
+        match context {
+            Context::Picker | Context::Filter => "The lesson list",
+            _ => "The lesson screen",
+        },
+        theme.heading(),
+    )];
+    let contexts: &[Context] = match context {
+        Context::Picker | Context::Filter => &[Context::Picker, Context::Filter],
+        _ => &[Context::Lesson, Context::Knobs],
+    };
+    for &ctx in contexts {
+        if ctx == Context::Filter {
+            lines.push(Line::styled("while filtering", theme.heading()));
+        } else if ctx == Context::Knobs {
+            lines.push(Line::styled("in the knobs popup", theme.heading()));
+        }
+        for binding in bindings(ctx) {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("  {:<10}", key_label(binding.label, theme)),
+                    theme.key(),
+                ),
+                Span::raw(binding.help),
+            ]));
+        }
+    }
+    if contexts.contains(&Context::Lesson) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<10}", "1-9"), theme.key()),
+            Span::raw("answer the predict question"),
+        ]));
+    }
+    lines.push(Line::from(vec![
+        Span::styled(format!("  {:<10}", "Ctrl-C"), theme.key()),
+        Span::raw("quit, from anywhere"),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled(format!("  {:<10}", "mouse"), theme.key()),
+        Span::raw("click a lane or a lesson to select it; the wheel scrolls"),
+    ]));
+    let g = theme.glyphs();
+    lines.push(Line::styled("Lanes", theme.heading()));
+    for (glyph, style, what) in [
+        (
+            g.running,
+            theme.running(),
+            "running (a poll that took time)",
+        ),
+        (
+            g.timer,
+            theme.timer(),
+            "waiting on a timer (sleep, timeout, interval)",
+        ),
+        (
+            g.waiting,
+            theme.waiting(),
+            "waiting on something else (lock, permit, channel, task)",
+        ),
+        (g.queued, theme.queued(), "spawned, not polled yet"),
+        (g.done, theme.done(), "done"),
+        (
+            g.cancelled,
+            theme.cancelled(),
+            "cancelled (dropped before it finished)",
+        ),
+        (g.failed, theme.failed(), "failed (an error or a panic)"),
+    ] {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {glyph}  "), style),
+            Span::raw(what),
+        ]));
+    }
+
+    let width = area.width.min(76);
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let popup = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
+    Clear.render(popup, buf);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_set(theme.border_set())
+        .border_style(theme.focused_border())
+        .title(Span::styled(" help (Esc closes) ", theme.title()));
+    Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .render(popup, buf);
+}

@@ -1,0 +1,359 @@
+//! The lanes view: one row per lane on a shared time axis, drawn as it was
+//! at the view time (so rewinding redraws the past). Only visible rows are
+//! computed, each from its own events, so 10,000 lanes cost what 30 do.
+
+use std::time::Duration;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::widgets::Widget;
+
+use crate::render::text::seconds;
+use crate::trace::query::is_timer_wait;
+use crate::trace::{EventKind, LaneId, Trace};
+use crate::ui::lesson::Row;
+use crate::ui::theme::Theme;
+
+/// What a lane is doing at one instant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LaneNow {
+    /// Not spawned yet at that time.
+    Absent,
+    Queued,
+    Running,
+    Waiting {
+        on: String,
+        line: Option<u32>,
+    },
+    Done(u64),
+    Cancelled(u64),
+    Failed(u64, String),
+}
+
+impl LaneNow {
+    pub fn has_ended(&self) -> bool {
+        matches!(
+            self,
+            LaneNow::Done(_) | LaneNow::Cancelled(_) | LaneNow::Failed(..)
+        )
+    }
+}
+
+/// The lane's state at `t_us` (events at exactly `t_us` included).
+pub fn lane_at(trace: &Trace, lane: LaneId, t_us: u64) -> LaneNow {
+    let mut now = LaneNow::Absent;
+    for event in trace.lane_events(lane) {
+        if event.t_us > t_us {
+            break;
+        }
+        now = match event.kind {
+            EventKind::Spawned { .. } => LaneNow::Queued,
+            EventKind::Running => LaneNow::Running,
+            EventKind::Awaiting { on, line } => LaneNow::Waiting {
+                on: trace.text(on).to_string(),
+                line,
+            },
+            EventKind::Done => LaneNow::Done(event.t_us),
+            EventKind::Cancelled => LaneNow::Cancelled(event.t_us),
+            EventKind::Failed { detail } => {
+                LaneNow::Failed(event.t_us, trace.text(detail).to_string())
+            }
+            EventKind::Log { .. } | EventKind::End { .. } => continue,
+        };
+    }
+    now
+}
+
+/// How much time the axis shows: a round number of seconds at least 5%
+/// beyond `reached`, so the axis rescales rarely while a lesson plays.
+pub fn axis_span(reached: Duration) -> Duration {
+    const NICE: [f64; 10] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0, 20.0];
+    let want = (reached.as_secs_f64() * 1.05).max(1.0);
+    let mut scale = 1.0;
+    loop {
+        for n in NICE {
+            if n * scale >= want {
+                return Duration::from_secs_f64(n * scale);
+            }
+        }
+        scale *= 10.0;
+    }
+}
+
+pub struct LanesView<'a> {
+    pub trace: &'a Trace,
+    pub rows: &'a [Row],
+    /// Index of the first row shown.
+    pub scroll: usize,
+    pub selected: Option<LaneId>,
+    pub view_us: u64,
+    pub span: Duration,
+    pub theme: &'a Theme,
+    /// Screen lines per lane: 2 in presenter mode.
+    pub row_height: u16,
+}
+
+/// Where the parts of a lane row go.
+struct Columns {
+    label: u16,
+    cells: u16,
+    state: u16,
+}
+
+impl LanesView<'_> {
+    /// Lane rows that fit in a given height (two lines go to the axis).
+    pub fn rows_fitting(height: u16, row_height: u16) -> usize {
+        (height.saturating_sub(2) / row_height.max(1)) as usize
+    }
+
+    fn columns(&self, width: u16) -> Columns {
+        let longest = self
+            .rows
+            .iter()
+            .skip(self.scroll)
+            .take(200)
+            .map(|r| r.depth as usize * 2 + 2 + self.trace.lane_name(r.lane).chars().count())
+            .max()
+            .unwrap_or(8) as u16;
+        let label = longest.clamp(8, (width / 4).max(8));
+        // What each lane waits on now, in a column of its own when it fits.
+        let state = if width >= 48 {
+            (width / 4).clamp(14, 26)
+        } else {
+            0
+        };
+        let cells = width.saturating_sub(label + 1 + state + u16::from(state > 0));
+        Columns {
+            label,
+            cells,
+            state,
+        }
+    }
+
+    fn cell_us(&self, cells: u16) -> u64 {
+        (self.span.as_micros() as u64 / cells.max(1) as u64).max(1)
+    }
+
+    fn draw_axis(&self, area: Rect, cols: &Columns, buf: &mut Buffer) {
+        let theme = self.theme;
+        let x0 = area.x + cols.label + 1;
+        let cell_us = self.cell_us(cols.cells);
+        // A mark every second, or every 0.1 s / 10 s when that fits better.
+        let span_s = self.span.as_secs_f64();
+        let mark_us: u64 = [
+            100_000, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000, 30_000_000,
+        ]
+        .into_iter()
+        .find(|m| (span_s * 1e6 / *m as f64) <= (cols.cells as f64 / 6.0))
+        .unwrap_or(60_000_000);
+        let mut t = 0;
+        while t <= self.span.as_micros() as u64 {
+            let x = x0 + (t / cell_us) as u16;
+            if x >= x0 + cols.cells {
+                break;
+            }
+            let label = seconds(t).replace(' ', "");
+            buf.set_stringn(
+                x,
+                area.y,
+                &label,
+                (x0 + cols.cells - x) as usize,
+                theme.dim(),
+            );
+            buf.set_string(x, area.y + 1, theme.glyphs().tick.to_string(), theme.dim());
+            t += mark_us;
+        }
+        let head = x0 + ((self.view_us / cell_us) as u16).min(cols.cells.saturating_sub(1));
+        buf.set_string(
+            head,
+            area.y + 1,
+            theme.glyphs().playhead.to_string(),
+            theme.playhead(),
+        );
+        if cols.state > 0 {
+            let x = x0 + cols.cells + 1;
+            buf.set_stringn(
+                x,
+                area.y,
+                format!("at {}", seconds(self.view_us)),
+                cols.state as usize,
+                theme.title(),
+            );
+        }
+    }
+
+    fn draw_row(&self, row: &Row, y: u16, area: Rect, cols: &Columns, buf: &mut Buffer) {
+        let theme = self.theme;
+        let glyphs = theme.glyphs();
+        let selected = self.selected == Some(row.lane);
+        for line in 0..self.row_height {
+            let yy = y + line;
+            if yy >= area.bottom() {
+                return;
+            }
+            if selected {
+                buf.set_style(Rect::new(area.x, yy, area.width, 1), theme.selected());
+            }
+            self.draw_cells(row.lane, area.x + cols.label + 1, yy, cols.cells, buf);
+        }
+        // Label: indent, fold mark, name.
+        let fold = match (row.children > 0, row.folded) {
+            (false, _) => ' ',
+            (true, true) => glyphs.folded,
+            (true, false) => glyphs.unfolded,
+        };
+        let label = format!(
+            "{}{fold} {}",
+            "  ".repeat(row.depth as usize),
+            self.trace.lane_name(row.lane)
+        );
+        let label_style = if selected {
+            theme.selected()
+        } else {
+            theme.text()
+        };
+        buf.set_stringn(
+            area.x,
+            y,
+            truncate(&label, cols.label as usize),
+            cols.label as usize,
+            label_style,
+        );
+        if cols.state > 0 {
+            let (text, style) = self.state_text(row);
+            let x = area.x + cols.label + 1 + cols.cells + 1;
+            let style = if selected {
+                style.patch(theme.selected())
+            } else {
+                style
+            };
+            buf.set_stringn(
+                x,
+                y,
+                truncate(&text, cols.state as usize),
+                cols.state as usize,
+                style,
+            );
+        }
+    }
+
+    /// The row's cells from time zero to the view time.
+    fn draw_cells(&self, lane: LaneId, x0: u16, y: u16, cells: u16, buf: &mut Buffer) {
+        let theme = self.theme;
+        let glyphs = theme.glyphs();
+        let cell_us = self.cell_us(cells);
+        let events: Vec<_> = self.trace.lane_events(lane).collect();
+        let mut next = 0;
+        let mut state: Option<(char, Style)> = None;
+        let mut ended = false;
+        for c in 0..cells {
+            let from = c as u64 * cell_us;
+            if from > self.view_us || ended {
+                break;
+            }
+            let to = from + cell_us;
+            // Apply every event before the end of this cell (and not after
+            // the view time): the cell shows the state in force at its end,
+            // or the lane's end if it ends inside the cell.
+            let mut end_glyph = None;
+            while next < events.len() && events[next].t_us < to.min(self.view_us + 1) {
+                let event = events[next];
+                next += 1;
+                match event.kind {
+                    EventKind::Spawned { .. } => state = Some((glyphs.queued, theme.queued())),
+                    EventKind::Running => state = Some((glyphs.running, theme.running())),
+                    EventKind::Awaiting { on, .. } => {
+                        state = Some(if is_timer_wait(self.trace.text(on)) {
+                            (glyphs.timer, theme.timer())
+                        } else {
+                            (glyphs.waiting, theme.waiting())
+                        })
+                    }
+                    EventKind::Done => end_glyph = Some((glyphs.done, theme.done())),
+                    EventKind::Cancelled => end_glyph = Some((glyphs.cancelled, theme.cancelled())),
+                    EventKind::Failed { .. } => end_glyph = Some((glyphs.failed, theme.failed())),
+                    _ => {}
+                }
+                if end_glyph.is_some() {
+                    break;
+                }
+            }
+            let draw = match end_glyph {
+                Some(g) => {
+                    ended = true;
+                    Some(g)
+                }
+                None => state,
+            };
+            if let Some((glyph, style)) = draw {
+                buf.set_string(x0 + c, y, glyph.to_string(), style);
+            }
+        }
+    }
+
+    fn state_text(&self, row: &Row) -> (String, Style) {
+        let theme = self.theme;
+        if row.folded {
+            return (self.summary(row.lane), theme.text());
+        }
+        match lane_at(self.trace, row.lane, self.view_us) {
+            LaneNow::Absent => (String::new(), theme.dim()),
+            LaneNow::Queued => ("not polled yet".into(), theme.queued()),
+            LaneNow::Running => ("running".into(), theme.running()),
+            LaneNow::Waiting { on, .. } if is_timer_wait(&on) => (on, theme.timer()),
+            LaneNow::Waiting { on, .. } => (on, theme.waiting()),
+            LaneNow::Done(t) => (format!("done {}", seconds(t)), theme.done()),
+            LaneNow::Cancelled(t) => (format!("cancelled {}", seconds(t)), theme.cancelled()),
+            LaneNow::Failed(t, detail) => {
+                (format!("failed {}: {detail}", seconds(t)), theme.failed())
+            }
+        }
+    }
+
+    /// "+10000: 100 wait 900 done" for a folded parent.
+    fn summary(&self, parent: LaneId) -> String {
+        let (mut live, mut ended, mut total) = (0, 0, 0);
+        for child in self.trace.children(Some(parent)) {
+            match lane_at(self.trace, child, self.view_us) {
+                LaneNow::Absent => continue,
+                now if now.has_ended() => ended += 1,
+                _ => live += 1,
+            }
+            total += 1;
+        }
+        format!("+{total}: {live} live, {ended} ended")
+    }
+}
+
+impl Widget for &LanesView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.width < 12 || area.height < 3 {
+            return;
+        }
+        let cols = self.columns(area.width);
+        self.draw_axis(area, &cols, buf);
+        let rows_area = Rect::new(area.x, area.y + 2, area.width, area.height - 2);
+        let fitting = LanesView::rows_fitting(area.height, self.row_height);
+        for (i, row) in self.rows.iter().skip(self.scroll).take(fitting).enumerate() {
+            let y = rows_area.y + i as u16 * self.row_height;
+            self.draw_row(row, y, rows_area, &cols, buf);
+        }
+        if self.rows.is_empty() {
+            buf.set_string(rows_area.x, rows_area.y, "no lanes yet", self.theme.dim());
+        }
+    }
+}
+
+/// Cuts `text` to `width` characters, marking the cut with `~`.
+pub fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else if width == 0 {
+        String::new()
+    } else {
+        let mut cut: String = text.chars().take(width - 1).collect();
+        cut.push('~');
+        cut
+    }
+}

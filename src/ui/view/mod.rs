@@ -1,0 +1,68 @@
+//! Rendering: every function here reads state and draws; none changes it.
+
+pub mod code;
+pub mod help;
+pub mod knobs;
+pub mod lanes;
+pub mod lesson;
+pub mod picker;
+pub mod story;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::app::{App, Screen};
+use super::keymap::hints;
+use lesson::{LessonView, MIN_HEIGHT, MIN_WIDTH, key_label, too_small};
+use picker::PickerView;
+
+/// Draws the whole screen for the app's state.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    let buf = frame.buffer_mut();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(area, buf, &app.theme);
+        return;
+    }
+    match &app.screen {
+        Screen::Picker => draw_picker(app, area, buf),
+        Screen::Lesson(open) => {
+            let view = LessonView {
+                state: &open.state,
+                code: &open.code,
+                twin: &open.twin,
+                theme: &app.theme,
+            };
+            view.render(area, buf);
+        }
+    }
+    if app.help {
+        help::draw(app.context_under_help(), area, buf, &app.theme);
+    }
+}
+
+fn draw_picker(app: &App, area: Rect, buf: &mut ratatui::buffer::Buffer) {
+    let [main, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let view = PickerView {
+        state: &app.picker,
+        catalog: app.catalog,
+        progress: &app.progress,
+        theme: &app.theme,
+    };
+    view.render(main, buf);
+    let theme = &app.theme;
+    let mut spans = vec![Span::styled(" lanes ", theme.title())];
+    if let Some(notice) = &app.notice {
+        spans.push(Span::styled(format!("{notice} "), theme.warn()));
+    }
+    for (key, what) in hints(app.context()) {
+        spans.push(Span::styled(
+            format!(" {} ", key_label(key, theme)),
+            theme.key(),
+        ));
+        spans.push(Span::styled(what.to_string(), theme.dim()));
+    }
+    Paragraph::new(Line::from(spans)).render(status, buf);
+}

@@ -1,0 +1,1004 @@
+//! The lesson picker: on the left the lessons under their chapters, each
+//! with the learner's progress marks; on the right a preview of the
+//! selected lesson. Below `PREVIEW_MIN_WIDTH` columns the list takes the
+//! whole width.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Padding, Paragraph, Widget, Wrap};
+
+use crate::catalog::{Catalog, Chapter, Lesson};
+use crate::ui::picker::PickerState;
+use crate::ui::progress::{Marks, Prediction, Progress};
+use crate::ui::theme::Theme;
+
+/// Narrower than this, a preview beside the list would be too cramped to
+/// read, so only the list is drawn.
+pub const PREVIEW_MIN_WIDTH: u16 = 60;
+
+/// The preview's text wraps at this width at most, however wide the
+/// terminal: long lines are hard to read.
+const PREVIEW_MAX_TEXT_WIDTH: u16 = 76;
+
+/// The width of a lesson row before its id: marker, three marks, ` 11 `.
+const LESSON_PREFIX: usize = 8;
+const HOOK_GAP: &str = "   ";
+
+pub struct PickerView<'a> {
+    pub state: &'a PickerState,
+    pub catalog: &'a Catalog,
+    pub progress: &'a Progress,
+    pub theme: &'a Theme,
+}
+
+/// The picker's own characters. Lane glyphs live in the theme; these only
+/// mean something here. Each mark has its own glyph and column, so the
+/// marks read without colour.
+struct PickerGlyphs {
+    opened: char,
+    right: char,
+    cursor: char,
+    more_above: &'static str,
+    more_below: &'static str,
+    separator: &'static str,
+    ellipsis: &'static str,
+}
+
+const UNICODE: PickerGlyphs = PickerGlyphs {
+    opened: '•',
+    right: '★',
+    cursor: '█',
+    more_above: " ↑ ",
+    more_below: " ↓ ",
+    separator: "·",
+    ellipsis: "…",
+};
+
+const ASCII: PickerGlyphs = PickerGlyphs {
+    opened: 'o',
+    right: '+',
+    cursor: '_',
+    more_above: " ^ ",
+    more_below: " v ",
+    separator: "-",
+    ellipsis: "...",
+};
+
+/// One line of the list.
+enum Row<'a> {
+    /// The blank line between two chapters.
+    Gap,
+    Chapter(&'a Chapter),
+    Lesson(&'static Lesson),
+}
+
+/// The lesson rows' columns, the same for every row.
+#[derive(Clone, Copy)]
+struct Columns {
+    id: usize,
+    /// Whether the title's first phrase follows the id.
+    hooks: bool,
+}
+
+/// Where the list's parts go inside its panel.
+struct ListLayout {
+    /// The panel, border included.
+    panel: Rect,
+    /// The filter line, when there is a filter to show.
+    filter: Option<Rect>,
+    /// The rows of lessons and chapters.
+    rows: Rect,
+}
+
+impl Widget for &PickerView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (list, preview) = split(area);
+        self.render_list(list, buf);
+        if let Some(preview) = preview {
+            self.render_preview(preview, buf);
+        }
+    }
+}
+
+impl PickerView<'_> {
+    /// The lesson under a mouse click, if any: the same layout as the last
+    /// frame drawn into `area`.
+    pub fn lesson_at(&self, area: Rect, column: u16, row: u16) -> Option<&'static Lesson> {
+        let layout = self.list_layout(split(area).0);
+        if !layout.rows.contains(Position::new(column, row)) {
+            return None;
+        }
+        let index = self.state.scroll.get() + usize::from(row - layout.rows.y);
+        match self.rows().get(index) {
+            Some(Row::Lesson(lesson)) => Some(lesson),
+            _ => None,
+        }
+    }
+
+    fn glyphs(&self) -> &'static PickerGlyphs {
+        if self.theme.ascii { &ASCII } else { &UNICODE }
+    }
+
+    /// The chapters with at least one lesson the filter lets through, each
+    /// followed by those lessons.
+    fn rows(&self) -> Vec<Row<'_>> {
+        let mut rows = Vec::new();
+        for chapter in &self.catalog.chapters {
+            let mut lessons = chapter
+                .lessons
+                .iter()
+                .copied()
+                .filter(|l| self.state.matches(l))
+                .peekable();
+            if lessons.peek().is_none() {
+                continue;
+            }
+            if !rows.is_empty() {
+                rows.push(Row::Gap);
+            }
+            rows.push(Row::Chapter(chapter));
+            rows.extend(lessons.map(Row::Lesson));
+        }
+        rows
+    }
+
+    fn list_layout(&self, panel: Rect) -> ListLayout {
+        let inner = Block::bordered().inner(panel);
+        let has_filter = self.state.filtering || !self.state.filter.is_empty();
+        if !has_filter || inner.height == 0 {
+            return ListLayout {
+                panel,
+                filter: None,
+                rows: inner,
+            };
+        }
+        let (filter, rows) = take_top_row(inner);
+        ListLayout {
+            panel,
+            filter: Some(filter),
+            rows,
+        }
+    }
+
+    fn render_list(&self, area: Rect, buf: &mut Buffer) {
+        let layout = self.list_layout(area);
+        let rows = self.rows();
+        let selected = self.state.selected_lesson(self.catalog);
+        let selected_row = selected.and_then(|s| {
+            rows.iter()
+                .position(|r| matches!(r, Row::Lesson(l) if l.id == s.id))
+        });
+        let height = usize::from(layout.rows.height);
+        let offset = scroll_offset(self.state.scroll.get(), selected_row, rows.len(), height);
+        // Remembered so the next frame scrolls only if it must (see
+        // `PickerState::scroll`).
+        self.state.scroll.set(offset);
+
+        let more_below = offset + height < rows.len();
+        self.list_block(offset > 0, more_below)
+            .render(layout.panel, buf);
+        if let Some(filter) = layout.filter {
+            self.filter_line(filter.width).render(filter, buf);
+        }
+        if rows.is_empty() {
+            let message = Line::styled("No lesson matches this filter.", self.theme.dim());
+            message.render(layout.rows, buf);
+            return;
+        }
+        let columns = self.columns(layout.rows.width);
+        let lines = rows.iter().enumerate().skip(offset).take(height);
+        for (screen_row, (index, row)) in (layout.rows.y..).zip(lines) {
+            let area = Rect {
+                y: screen_row,
+                height: 1,
+                ..layout.rows
+            };
+            let is_selected = Some(index) == selected_row;
+            self.row_line(row, is_selected, columns, area.width)
+                .render(area, buf);
+            if is_selected {
+                buf.set_style(area, self.theme.selected());
+            }
+        }
+    }
+
+    /// The list's frame: its title, the legend of the marks, and arrows
+    /// when rows are hidden above or below.
+    fn list_block(&self, more_above: bool, more_below: bool) -> Block<'static> {
+        let theme = self.theme;
+        let mut block = Block::bordered()
+            .border_set(theme.border_set())
+            .border_style(theme.focused_border())
+            .title(Line::styled(" Lessons ", theme.title()))
+            .title_bottom(self.legend());
+        if more_above {
+            block =
+                block.title(Line::styled(self.glyphs().more_above, theme.key()).right_aligned());
+        }
+        if more_below {
+            block = block
+                .title_bottom(Line::styled(self.glyphs().more_below, theme.key()).right_aligned());
+        }
+        block
+    }
+
+    /// `• opened ✔ ran ★ predicted`: what the marks mean, in their own
+    /// styles (the star is for a right prediction only).
+    fn legend(&self) -> Line<'static> {
+        let (theme, glyphs) = (self.theme, self.glyphs());
+        Line::from(vec![
+            Span::raw(" "),
+            Span::styled(glyphs.opened.to_string(), theme.text()),
+            Span::styled(" opened ", theme.dim()),
+            Span::styled(theme.glyphs().done.to_string(), theme.done()),
+            Span::styled(" ran ", theme.dim()),
+            Span::styled(glyphs.right.to_string(), theme.good()),
+            Span::styled(" predicted ", theme.dim()),
+        ])
+    }
+
+    /// `/sem█  1/8`: the filter (with a cursor while typing) and how many
+    /// lessons it lets through.
+    fn filter_line(&self, width: u16) -> Line<'static> {
+        let theme = self.theme;
+        let mut spans = vec![
+            Span::styled("/", theme.key()),
+            Span::styled(self.state.filter.clone(), theme.text()),
+        ];
+        if self.state.filtering {
+            spans.push(Span::styled(self.glyphs().cursor.to_string(), theme.key()));
+        }
+        let count = format!(
+            "  {}/{}",
+            self.state.visible(self.catalog).len(),
+            self.catalog.lessons.len()
+        );
+        let used: usize = spans.iter().map(Span::width).sum();
+        if used + count.len() <= usize::from(width) {
+            spans.push(Span::styled(count, theme.dim()));
+        }
+        Line::from(spans)
+    }
+
+    /// How wide the id column is and whether the title hooks fit, decided
+    /// over the whole catalog (not the filtered rows) so rows do not jump
+    /// sideways while the filter changes. Hooks are shown only if every
+    /// one fits whole: a column of clipped phrases is noise, and the
+    /// preview has the full title anyway.
+    fn columns(&self, width: u16) -> Columns {
+        let widest = |text: fn(&Lesson) -> &str| {
+            self.catalog
+                .lessons
+                .iter()
+                .map(|l| Span::raw(text(l)).width())
+                .max()
+                .unwrap_or(0)
+        };
+        let id = widest(|l| &l.id);
+        let room = usize::from(width).saturating_sub(LESSON_PREFIX + id + HOOK_GAP.len());
+        Columns {
+            id,
+            hooks: widest(|l| hook(&l.title)) <= room,
+        }
+    }
+
+    fn row_line(&self, row: &Row, selected: bool, columns: Columns, width: u16) -> Line<'static> {
+        let width = usize::from(width);
+        match row {
+            Row::Gap => Line::default(),
+            Row::Chapter(chapter) => Line::styled(
+                fit(
+                    &format!("{}. {}", chapter.number, chapter.title),
+                    width,
+                    self.glyphs().ellipsis,
+                ),
+                self.theme.heading(),
+            ),
+            Row::Lesson(lesson) => self.lesson_line(lesson, selected, columns, width),
+        }
+    }
+
+    /// `▶•✔★ 11 semaphore   Waves of three`: selection marker, the three
+    /// marks, the folder number, the id, and the title's first phrase when
+    /// there is room for it.
+    fn lesson_line(
+        &self,
+        lesson: &Lesson,
+        selected: bool,
+        columns: Columns,
+        width: usize,
+    ) -> Line<'static> {
+        let theme = self.theme;
+        let marker = if selected { theme.glyphs().marker } else { ' ' };
+        let mut spans = vec![Span::styled(marker.to_string(), theme.key())];
+        spans.extend(self.mark_spans(self.progress.marks(&lesson.id)));
+        spans.push(Span::styled(format!(" {:02} ", lesson.number), theme.dim()));
+
+        let room = width.saturating_sub(LESSON_PREFIX);
+        let id = fit(&lesson.id, room, self.glyphs().ellipsis);
+        let id_style = if selected {
+            theme.title()
+        } else {
+            theme.text()
+        };
+        let id_width = columns.id;
+        spans.push(Span::styled(format!("{id:<id_width$}"), id_style));
+        if columns.hooks {
+            spans.push(Span::raw(HOOK_GAP));
+            spans.push(Span::styled(hook(&lesson.title).to_string(), theme.dim()));
+        }
+        Line::from(spans)
+    }
+
+    /// One column per mark, a blank where the mark is not earned (a wrong
+    /// prediction shows no star: the learner can try again).
+    fn mark_spans(&self, marks: Marks) -> [Span<'static>; 3] {
+        let (theme, glyphs) = (self.theme, self.glyphs());
+        let mark = |on: bool, glyph: char, style| {
+            Span::styled(if on { glyph } else { ' ' }.to_string(), style)
+        };
+        [
+            mark(marks.opened, glyphs.opened, theme.text()),
+            mark(marks.finished, theme.glyphs().done, theme.done()),
+            mark(
+                marks.predicted == Some(Prediction::Right),
+                glyphs.right,
+                theme.good(),
+            ),
+        ]
+    }
+
+    fn render_preview(&self, area: Rect, buf: &mut Buffer) {
+        let block = Block::bordered()
+            .border_set(self.theme.border_set())
+            .border_style(self.theme.border())
+            .title(Line::styled(" Preview ", self.theme.title()))
+            .padding(Padding::horizontal(1));
+        let mut inner = block.inner(area);
+        block.render(area, buf);
+        if inner.is_empty() {
+            return;
+        }
+        // Lines longer than this are hard to read on a wide terminal.
+        inner.width = inner.width.min(PREVIEW_MAX_TEXT_WIDTH);
+        let lines = match self.state.selected_lesson(self.catalog) {
+            Some(lesson) => self.preview_lines(lesson, inner.width),
+            None => vec![Line::styled("No lesson selected.", self.theme.dim())],
+        };
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .render(inner, buf);
+    }
+
+    /// What the selected lesson is about, top to bottom in order of use:
+    /// what it is, what can be changed, what to predict, how it starts.
+    fn preview_lines(&self, lesson: &Lesson, width: u16) -> Vec<Line<'static>> {
+        let theme = self.theme;
+        let chapter = self
+            .catalog
+            .chapters
+            .iter()
+            .find(|c| c.number == lesson.chapter);
+        let mut lines = vec![
+            Line::styled(lesson.title.clone(), theme.title()),
+            Line::styled(
+                match chapter {
+                    Some(c) => format!(
+                        "Chapter {} {} {}",
+                        c.number,
+                        self.glyphs().separator,
+                        c.title
+                    ),
+                    None => format!("Chapter {}", lesson.chapter),
+                },
+                theme.dim(),
+            ),
+            Line::default(),
+            Line::styled(lesson.summary.clone(), theme.text()),
+        ];
+        lines.extend(self.knob_lines(lesson, width));
+        lines.extend(self.predict_lines(lesson, width));
+        lines.push(Line::default());
+        lines.push(self.story_line(lesson));
+        lines
+    }
+
+    /// `requests = 20  how many requests are spawned`, one line a knob
+    /// (the help cut short if need be: the knobs editor shows it whole),
+    /// under a heading.
+    fn knob_lines(&self, lesson: &Lesson, width: u16) -> Vec<Line<'static>> {
+        if lesson.knobs.is_empty() {
+            return Vec::new();
+        }
+        let theme = self.theme;
+        let settings: Vec<String> = lesson
+            .knobs
+            .iter()
+            .map(|k| format!("{} = {}", k.name, k.default_value()))
+            .collect();
+        let column = settings
+            .iter()
+            .map(|s| Span::raw(s.as_str()).width())
+            .max()
+            .unwrap_or(0);
+        let room = usize::from(width).saturating_sub(column + 2);
+        let mut lines = vec![Line::default(), Line::styled("Knobs", theme.heading())];
+        for (knob, setting) in lesson.knobs.iter().zip(settings) {
+            let mut spans = vec![Span::styled(format!("{setting:<column$}"), theme.code())];
+            if room >= 6 {
+                let help = fit(&knob.help, room, self.glyphs().ellipsis);
+                spans.push(Span::styled(format!("  {help}"), theme.dim()));
+            }
+            lines.push(Line::from(spans));
+        }
+        lines
+    }
+
+    /// The question and its numbered choices, packed side by side as far as
+    /// the width allows. Never the answer: the learner is to guess.
+    fn predict_lines(&self, lesson: &Lesson, width: u16) -> Vec<Line<'static>> {
+        let theme = self.theme;
+        let mut lines = vec![
+            Line::default(),
+            Line::styled("Predict", theme.heading()),
+            Line::styled(lesson.predict.question.clone(), theme.text()),
+        ];
+        let mut line: Vec<Span<'static>> = Vec::new();
+        for (n, choice) in lesson.predict.choices.iter().enumerate() {
+            let item = [
+                Span::styled(format!("{}", n + 1), theme.key()),
+                Span::styled(format!(") {choice}"), theme.text()),
+            ];
+            let line_width: usize = line.iter().map(Span::width).sum();
+            let item_width: usize = item.iter().map(Span::width).sum();
+            let gap = if line.is_empty() { 0 } else { 3 };
+            if !line.is_empty() && line_width + gap + item_width > usize::from(width) {
+                lines.push(Line::from(std::mem::take(&mut line)));
+            } else if !line.is_empty() {
+                line.push(Span::raw("   "));
+            }
+            line.extend(item);
+        }
+        if !line.is_empty() {
+            lines.push(Line::from(line));
+        }
+        lines
+    }
+
+    /// The story's first paragraph, once the learner has answered or run
+    /// the lesson. Before that it stays out: stories state what happens
+    /// and when (the semaphore's gives "done at 3.5 s"), which would give
+    /// the predict question's answer away right below the question.
+    fn story_line(&self, lesson: &Lesson) -> Line<'static> {
+        let marks = self.progress.marks(&lesson.id);
+        if marks.predicted.is_some() || marks.finished {
+            Line::styled(first_paragraph(lesson.story), self.theme.text())
+        } else {
+            Line::styled("Open it to answer; the story follows.", self.theme.dim())
+        }
+    }
+}
+
+/// The list's panel and the preview's, side by side; only the list below
+/// `PREVIEW_MIN_WIDTH`. The list gets two fifths, within reason.
+fn split(area: Rect) -> (Rect, Option<Rect>) {
+    if area.width < PREVIEW_MIN_WIDTH {
+        return (area, None);
+    }
+    let list_width = (area.width * 2 / 5).clamp(30, 56);
+    let list = Rect {
+        width: list_width,
+        ..area
+    };
+    let preview = Rect {
+        x: area.x + list_width,
+        width: area.width - list_width,
+        ..area
+    };
+    (list, Some(preview))
+}
+
+/// The first row of `area`, and the rest.
+fn take_top_row(area: Rect) -> (Rect, Rect) {
+    let top = Rect { height: 1, ..area };
+    let rest = Rect {
+        y: area.y + 1,
+        height: area.height - 1,
+        ..area
+    };
+    (top, rest)
+}
+
+/// The first row to draw so that the selected row is on screen, with one
+/// row of context above and below when there is room (so a chapter's title
+/// shows with its first lesson). Starts from the last frame's offset and
+/// moves it as little as possible, so the list does not jump.
+fn scroll_offset(previous: usize, selected: Option<usize>, rows: usize, height: usize) -> usize {
+    let last = rows.saturating_sub(height);
+    let Some(selected) = selected else {
+        return previous.min(last);
+    };
+    let margin = if height >= 5 { 1 } else { 0 };
+    let lowest = (selected + margin + 1).saturating_sub(height);
+    let highest = selected.saturating_sub(margin).max(lowest);
+    previous.clamp(lowest, highest).min(last)
+}
+
+/// `Waves of three: tokio::sync::Semaphore` → `Waves of three`: titles
+/// lead with a short phrase, then the API, and the list has room for the
+/// phrase.
+fn hook(title: &str) -> &str {
+    title.split_once(": ").map_or(title, |(hook, _)| hook)
+}
+
+/// `text`, cut to `width` columns with `ellipsis` at the end when it does
+/// not fit.
+fn fit(text: &str, width: usize, ellipsis: &str) -> String {
+    if Span::raw(text).width() <= width {
+        return text.to_string();
+    }
+    let ellipsis_width = Span::raw(ellipsis).width();
+    let (room, ellipsis) = if width > ellipsis_width {
+        (width - ellipsis_width, ellipsis)
+    } else {
+        (width, "")
+    };
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = Span::raw(c.encode_utf8(&mut [0; 4]) as &str).width();
+        if used + w > room {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push_str(ellipsis);
+    out
+}
+
+/// A story's first paragraph as plain text: Markdown headings skipped,
+/// lines joined, backticks dropped.
+fn first_paragraph(markdown: &str) -> String {
+    let lines: Vec<&str> = markdown
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| l.is_empty() || l.starts_with('#'))
+        .take_while(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    lines.join(" ").replace('`', "")
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::style::Modifier;
+
+    use super::*;
+    use crate::catalog::catalog;
+    use crate::ui::action::Action;
+
+    fn cat() -> &'static Catalog {
+        catalog().expect("the lessons are consistent")
+    }
+
+    const COLOR: Theme = Theme {
+        color: true,
+        ascii: false,
+        presenter: false,
+    };
+
+    fn render(state: &PickerState, progress: &Progress, theme: &Theme, w: u16, h: u16) -> Buffer {
+        let view = PickerView {
+            state,
+            catalog: cat(),
+            progress,
+            theme,
+        };
+        let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
+        (&view).render(buf.area, &mut buf);
+        buf
+    }
+
+    /// The buffer as text, one line a row, trailing blanks trimmed.
+    fn text(buf: &Buffer) -> String {
+        let area = buf.area;
+        (area.top()..area.bottom())
+            .map(|y| {
+                let row: String = (area.left()..area.right())
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect();
+                row.trim_end().to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The row (its text) where `needle` first appears.
+    fn row_with(buf: &Buffer, needle: &str) -> Option<(u16, String)> {
+        text(buf)
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.contains(needle))
+            .map(|(y, l)| (y as u16, l.to_string()))
+    }
+
+    /// The screen column where `needle` starts in a row of text.
+    fn column_of(row: &str, needle: &str) -> u16 {
+        row[..row.find(needle).unwrap()].chars().count() as u16
+    }
+
+    fn on(id: &str) -> PickerState {
+        let mut state = PickerState::new(cat());
+        state.select(id);
+        state
+    }
+
+    /// Some progress: the first lesson done and predicted right, the second
+    /// opened, the semaphore answered wrongly.
+    fn some_progress() -> Progress {
+        let mut progress = Progress::in_memory();
+        let first = &cat().lessons[0].id;
+        progress.mark_finished(first);
+        progress.mark_predicted(first, true);
+        progress.mark_opened(&cat().lessons[1].id);
+        progress.mark_predicted("queue", false);
+        progress
+    }
+
+    #[test]
+    fn lists_every_chapter_and_lesson_with_a_preview() {
+        let buf = render(&on("semaphore"), &Progress::in_memory(), &COLOR, 200, 60);
+        let screen = text(&buf);
+        for chapter in &cat().chapters {
+            assert!(
+                screen.contains(&format!("{}. {}", chapter.number, chapter.title)),
+                "{screen}"
+            );
+        }
+        for lesson in &cat().lessons {
+            assert!(
+                screen.contains(&format!("{:02} {}", lesson.number, lesson.id)),
+                "{screen}"
+            );
+        }
+        let semaphore = cat().lesson("semaphore").unwrap();
+        for expected in [
+            " Lessons ",
+            " Preview ",
+            semaphore.title.as_str(),
+            "Chapter 3 · Limits and flow",
+            semaphore.summary.as_str(),
+            "Knobs",
+            "permits = 3    how many requests may work at once",
+            "Predict",
+            "1) 0.5 s   2) 3.5 s   3) 3.3 s   4) 10.0 s",
+            "Open it to answer; the story follows.",
+        ] {
+            assert!(
+                screen.contains(expected),
+                "missing {expected:?} in\n{screen}"
+            );
+        }
+        // The question is there; the story that would answer it is not yet.
+        assert!(screen.contains("When does the last request finish?"));
+        assert!(!screen.contains("done at 3.5 s"), "{screen}");
+    }
+
+    #[test]
+    fn the_story_shows_once_answered_or_run() {
+        let mut progress = Progress::in_memory();
+        progress.mark_predicted("semaphore", false);
+        let screen = text(&render(&on("semaphore"), &progress, &COLOR, 200, 60));
+        assert!(
+            screen.contains("main spawns twenty requests at once."),
+            "{screen}"
+        );
+        assert!(!screen.contains('`'), "backticks are stripped");
+        assert!(!screen.contains("## "), "headings are stripped");
+        assert!(!screen.contains("Open it to answer"));
+    }
+
+    #[test]
+    fn marks_are_glyphs_in_their_own_columns() {
+        let progress = some_progress();
+        let first = cat().lessons[0];
+        let second = cat().lessons[1];
+        let buf = render(&on("semaphore"), &progress, &COLOR, 80, 24);
+        let (_, row) = row_with(&buf, &format!("{:02} {}", first.number, first.id)).unwrap();
+        assert!(
+            row.starts_with("│ •✔★ "),
+            "opened, ran, predicted right: {row:?}"
+        );
+        let (_, row) = row_with(&buf, &format!("{:02} {}", second.number, second.id)).unwrap();
+        assert!(row.starts_with("│ •   "), "opened only: {row:?}");
+        let (_, row) = row_with(&buf, "14 queue").unwrap();
+        assert!(
+            row.starts_with("│ •   "),
+            "a wrong answer earns no star: {row:?}"
+        );
+        assert!(
+            text(&buf).contains("• opened ✔ ran ★ predicted"),
+            "the legend"
+        );
+    }
+
+    #[test]
+    fn ascii_draws_only_ascii() {
+        let theme = Theme {
+            ascii: true,
+            ..COLOR
+        };
+        let mut state = on("semaphore");
+        state.apply(Action::StartFilter, cat());
+        let buf = render(&state, &some_progress(), &theme, 80, 24);
+        let screen = text(&buf);
+        assert!(screen.is_ascii(), "{screen}");
+        let first = cat().lessons[0];
+        let (_, row) = row_with(&buf, &format!("{:02} {}", first.number, first.id)).unwrap();
+        assert!(row.starts_with("| o*+ "), "{row:?}");
+        assert!(
+            row_with(&buf, "11 semaphore")
+                .unwrap()
+                .1
+                .starts_with("|>    ")
+        );
+        assert!(screen.contains("/_"), "the cursor: {screen}");
+        assert!(screen.contains("Chapter 3 - Limits and flow"));
+    }
+
+    #[test]
+    fn the_selection_is_highlighted_and_marked() {
+        let buf = render(&on("semaphore"), &Progress::in_memory(), &COLOR, 80, 24);
+        let (y, row) = row_with(&buf, "11 semaphore").unwrap();
+        assert!(row.contains('▶'));
+        let x = column_of(&row, "semaphore");
+        let cell = &buf[(x - 2, y)];
+        assert_eq!(cell.bg, COLOR.selected().bg.unwrap());
+        assert!(cell.modifier.contains(Modifier::BOLD));
+        // Other rows are not.
+        let (y, _) = row_with(&buf, "14 queue").unwrap();
+        assert_ne!(buf[(5, y)].bg, COLOR.selected().bg.unwrap());
+        let (y, row) = row_with(&buf, "14 queue").unwrap();
+        assert!(!row.contains('▶'), "{y}: {row}");
+    }
+
+    #[test]
+    fn without_colour_the_selection_is_reversed() {
+        let theme = Theme {
+            color: false,
+            ..COLOR
+        };
+        let buf = render(&on("semaphore"), &Progress::in_memory(), &theme, 80, 24);
+        let (y, _) = row_with(&buf, "11 semaphore").unwrap();
+        assert!(buf[(10, y)].modifier.contains(Modifier::REVERSED));
+        let colours = buf
+            .content()
+            .iter()
+            .any(|c| c.fg != ratatui::style::Color::Reset || c.bg != ratatui::style::Color::Reset);
+        assert!(!colours, "NO_COLOR: no colour at all");
+    }
+
+    #[test]
+    fn the_filter_line_while_typing_and_after() {
+        let mut state = PickerState::new(cat());
+        state.apply(Action::StartFilter, cat());
+        for c in "sem".chars() {
+            state.apply(Action::FilterChar(c), cat());
+        }
+        let total = cat().lessons.len();
+        let screen = text(&render(&state, &Progress::in_memory(), &COLOR, 80, 24));
+        assert!(screen.contains(&format!("│/sem█  1/{total}")), "{screen}");
+        assert!(screen.contains("3. Limits and flow"));
+        assert!(
+            !screen.contains("1. Foundations"),
+            "chapters without a match are hidden"
+        );
+        assert!(!screen.contains("14 queue"));
+        assert!(
+            row_with(
+                &render(&state, &Progress::in_memory(), &COLOR, 80, 24),
+                "11 semaphore"
+            )
+            .unwrap()
+            .1
+            .contains('▶')
+        );
+
+        state.apply(Action::FinishFilter, cat());
+        let screen = text(&render(&state, &Progress::in_memory(), &COLOR, 80, 24));
+        assert!(
+            screen.contains(&format!("│/sem  1/{total}")),
+            "no cursor once kept: {screen}"
+        );
+
+        state.apply(Action::CancelFilter, cat());
+        let screen = text(&render(&state, &Progress::in_memory(), &COLOR, 80, 24));
+        assert!(!screen.contains("│/"), "{screen}");
+    }
+
+    #[test]
+    fn a_filter_that_matches_nothing_says_so() {
+        let mut state = PickerState::new(cat());
+        state.apply(Action::StartFilter, cat());
+        for c in "zzz".chars() {
+            state.apply(Action::FilterChar(c), cat());
+        }
+        let screen = text(&render(&state, &Progress::in_memory(), &COLOR, 80, 24));
+        assert!(
+            screen.contains("No lesson matches this filter."),
+            "{screen}"
+        );
+        assert!(screen.contains("No lesson selected."), "{screen}");
+    }
+
+    #[test]
+    fn scrolling_keeps_the_selection_in_sight() {
+        // Ten rows: fewer than the chapters and lessons need.
+        let mut state = PickerState::new(cat());
+        let progress = Progress::in_memory();
+        for step in 0..cat().lessons.len() * 2 {
+            let id = state.selected_lesson(cat()).unwrap().id.clone();
+            let buf = render(&state, &progress, &COLOR, 80, 10);
+            let number = cat().lesson(&id).unwrap().number;
+            let (_, row) = row_with(&buf, &format!("{number:02} {id}"))
+                .unwrap_or_else(|| panic!("step {step}: {id} not shown:\n{}", text(&buf)));
+            assert!(row.contains('▶'));
+            let action = if step < cat().lessons.len() {
+                Action::Down
+            } else {
+                Action::Up
+            };
+            state.apply(action, cat());
+        }
+        // Back at the top, the first chapter's title shows again.
+        state.apply(Action::Top, cat());
+        let screen = text(&render(&state, &progress, &COLOR, 80, 10));
+        assert!(screen.contains("1. Foundations"), "{screen}");
+    }
+
+    #[test]
+    fn scroll_arrows_say_there_is_more() {
+        let mut state = PickerState::new(cat());
+        let progress = Progress::in_memory();
+        let screen = text(&render(&state, &progress, &COLOR, 80, 10));
+        assert!(screen.lines().last().unwrap().contains(" ↓ "), "{screen}");
+        assert!(!screen.lines().next().unwrap().contains(" ↑ "));
+        state.apply(Action::Bottom, cat());
+        let screen = text(&render(&state, &progress, &COLOR, 80, 10));
+        assert!(screen.lines().next().unwrap().contains(" ↑ "), "{screen}");
+        assert!(!screen.lines().last().unwrap().contains(" ↓ "));
+    }
+
+    #[test]
+    fn scroll_offset_moves_as_little_as_it_can() {
+        // 40 rows, 10 on screen.
+        assert_eq!(scroll_offset(0, Some(3), 40, 10), 0);
+        assert_eq!(
+            scroll_offset(0, Some(9), 40, 10),
+            1,
+            "one row of context below"
+        );
+        assert_eq!(
+            scroll_offset(5, Some(8), 40, 10),
+            5,
+            "already in sight: stays"
+        );
+        assert_eq!(
+            scroll_offset(5, Some(5), 40, 10),
+            4,
+            "one row of context above"
+        );
+        assert_eq!(scroll_offset(0, Some(39), 40, 10), 30, "never past the end");
+        assert_eq!(scroll_offset(35, None, 40, 10), 30);
+        assert_eq!(
+            scroll_offset(7, Some(2), 40, 1),
+            2,
+            "a single row shows the selection"
+        );
+        assert_eq!(scroll_offset(3, Some(2), 0, 0), 0);
+    }
+
+    #[test]
+    fn narrow_screens_drop_the_preview() {
+        let buf = render(
+            &on("semaphore"),
+            &Progress::in_memory(),
+            &COLOR,
+            PREVIEW_MIN_WIDTH - 1,
+            24,
+        );
+        let screen = text(&buf);
+        assert!(!screen.contains("Preview"), "{screen}");
+        assert!(screen.contains("11 semaphore"));
+        let buf = render(
+            &on("semaphore"),
+            &Progress::in_memory(),
+            &COLOR,
+            PREVIEW_MIN_WIDTH,
+            24,
+        );
+        assert!(text(&buf).contains(" Preview "));
+    }
+
+    #[test]
+    fn tiny_areas_do_not_panic() {
+        let mut state = on("semaphore");
+        let progress = some_progress();
+        for (w, h) in [(0, 0), (1, 1), (10, 3), (3, 10), (30, 2), (61, 3), (200, 1)] {
+            render(&state, &progress, &COLOR, w, h);
+            let theme = Theme {
+                ascii: true,
+                color: false,
+                ..COLOR
+            };
+            render(&state, &progress, &theme, w, h);
+        }
+        state.apply(Action::StartFilter, cat());
+        for (w, h) in [(1, 1), (10, 3), (4, 4)] {
+            render(&state, &progress, &COLOR, w, h);
+        }
+    }
+
+    #[test]
+    fn a_click_finds_the_lesson_under_it() {
+        let state = on("semaphore");
+        let progress = Progress::in_memory();
+        let theme = COLOR;
+        let view = PickerView {
+            state: &state,
+            catalog: cat(),
+            progress: &progress,
+            theme: &theme,
+        };
+        let area = Rect::new(0, 0, 80, 24);
+        let mut buf = Buffer::empty(area);
+        (&view).render(area, &mut buf);
+        let (y, _) = row_with(&buf, "14 queue").unwrap();
+        assert_eq!(
+            view.lesson_at(area, 10, y).map(|l| l.id.as_str()),
+            Some("queue")
+        );
+        let (y, _) = row_with(&buf, "1. Foundations").unwrap();
+        assert!(view.lesson_at(area, 10, y).is_none(), "a chapter title");
+        assert!(view.lesson_at(area, 0, y + 1).is_none(), "the border");
+        assert!(view.lesson_at(area, 60, y + 1).is_none(), "the preview");
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(fit("semaphore", 9, "…"), "semaphore");
+        assert_eq!(fit("semaphore", 5, "…"), "sema…");
+        assert_eq!(fit("semaphore", 5, "..."), "se...");
+        assert_eq!(fit("semaphore", 2, "..."), "se");
+        assert_eq!(fit("semaphore", 0, "…"), "");
+        assert_eq!(
+            hook("Waves of three: tokio::sync::Semaphore"),
+            "Waves of three"
+        );
+        assert_eq!(hook("No colon"), "No colon");
+        assert_eq!(
+            first_paragraph("## What happens\n\n`main` spawns\ntwo tasks.\n\nMore."),
+            "main spawns two tasks."
+        );
+        assert_eq!(first_paragraph("Plain.\n## Next"), "Plain.");
+        assert_eq!(first_paragraph(""), "");
+    }
+
+    #[test]
+    fn snapshot_80x24() {
+        let mut state = on("semaphore");
+        state.apply(Action::Down, cat());
+        state.apply(Action::Up, cat());
+        let buf = render(&state, &some_progress(), &COLOR, 80, 24);
+        insta::assert_snapshot!(text(&buf));
+    }
+
+    #[test]
+    fn snapshot_200x60() {
+        let mut progress = some_progress();
+        progress.mark_finished("semaphore");
+        let buf = render(&on("semaphore"), &progress, &COLOR, 200, 60);
+        insta::assert_snapshot!(text(&buf));
+    }
+}
