@@ -38,6 +38,7 @@ pub struct App {
     pub progress_path: Option<PathBuf>,
     pub theme: Theme,
     pub help: bool,
+    pub help_scroll: u16,
     pub quit: bool,
     /// A message for the picker's status line (e.g. a progress-file problem).
     pub notice: Option<String>,
@@ -62,6 +63,7 @@ impl App {
             progress_path,
             theme,
             help: false,
+            help_scroll: 0,
             quit: false,
             notice,
             size: (80, 24),
@@ -139,12 +141,16 @@ impl App {
     pub fn update(&mut self, action: Action) {
         match action {
             Action::Quit => self.quit = true,
-            Action::ToggleHelp => self.help = !self.help,
-            _ if self.help => {
-                if action == Action::Back {
-                    self.help = false;
-                }
+            Action::ToggleHelp => {
+                self.help = !self.help;
+                self.help_scroll = 0;
             }
+            _ if self.help => match action {
+                Action::Back => self.help = false,
+                Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+                Action::Down => self.help_scroll = self.help_scroll.saturating_add(1),
+                _ => {}
+            },
             Action::Click { column, row } => self.click(column, row),
             Action::ScrollUp { column, row } => self.scroll(column, row, -3),
             Action::ScrollDown { column, row } => self.scroll(column, row, 3),

@@ -9,7 +9,7 @@ use super::lesson::key_label;
 use crate::ui::keymap::{Context, bindings};
 use crate::ui::theme::Theme;
 
-pub fn draw(context: Context, area: Rect, buf: &mut Buffer, theme: &Theme) {
+pub fn draw(context: Context, scroll: u16, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let mut lines = vec![Line::styled(
         match context {
             Context::Picker | Context::Filter => "The lesson list",
@@ -84,8 +84,11 @@ pub fn draw(context: Context, area: Rect, buf: &mut Buffer, theme: &Theme) {
         ]));
     }
 
-    let width = area.width.min(76);
-    let height = (lines.len() as u16 + 2).min(area.height);
+    // Two columns when there is room, so that it fits without scrolling.
+    let columns: u16 = if area.width >= 110 { 2 } else { 1 };
+    let per_column = lines.len().div_ceil(columns as usize);
+    let width = area.width.min(76 * columns);
+    let height = (per_column as u16 + 2).min(area.height);
     let popup = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + (area.height - height) / 2,
@@ -93,13 +96,34 @@ pub fn draw(context: Context, area: Rect, buf: &mut Buffer, theme: &Theme) {
         height,
     );
     Clear.render(popup, buf);
+    let more = per_column as u16 > height.saturating_sub(2);
+    let title = if more {
+        format!(" help ({} scroll, Esc closes) ", key_label("↑/↓", theme))
+    } else {
+        " help (Esc closes) ".to_string()
+    };
     let block = Block::new()
         .borders(Borders::ALL)
         .border_set(theme.border_set())
         .border_style(theme.focused_border())
-        .title(Span::styled(" help (Esc closes) ", theme.title()));
-    Paragraph::new(lines)
-        .block(block)
-        .wrap(Wrap { trim: false })
-        .render(popup, buf);
+        .title(Span::styled(title, theme.title()));
+    let inner = block.inner(popup);
+    block.render(popup, buf);
+    let scroll = scroll.min((per_column as u16).saturating_sub(inner.height));
+    let column_width = inner.width / columns;
+    let mut rest = lines;
+    for c in 0..columns {
+        let take = per_column.min(rest.len());
+        let column: Vec<Line> = rest.drain(..take).collect();
+        let area = Rect::new(
+            inner.x + c * column_width,
+            inner.y,
+            column_width,
+            inner.height,
+        );
+        Paragraph::new(column)
+            .scroll((scroll, 0))
+            .wrap(Wrap { trim: false })
+            .render(area, buf);
+    }
 }

@@ -69,8 +69,8 @@ pub fn lane_at(trace: &Trace, lane: LaneId, t_us: u64) -> LaneNow {
 /// beyond `reached`, so the axis rescales rarely while a lesson plays.
 pub fn axis_span(reached: Duration) -> Duration {
     const NICE: [f64; 10] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0, 20.0];
-    let want = (reached.as_secs_f64() * 1.05).max(1.0);
-    let mut scale = 1.0;
+    let want = (reached.as_secs_f64() * 1.05).max(0.5);
+    let mut scale = 0.1;
     loop {
         for n in NICE {
             if n * scale >= want {

@@ -60,7 +60,7 @@ impl LessonLayout {
             }
         } else {
             let [lanes, text] =
-                Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)])
+                Layout::vertical([Constraint::Percentage(65), Constraint::Percentage(35)])
                     .areas(main);
             LessonLayout {
                 lanes,
@@ -194,10 +194,13 @@ impl LessonView<'_> {
                     ),
                     Span::raw(format!("the run shows {shown}.")),
                 ])],
-                (None, _) => vec![Line::from(vec![
-                    Span::styled("Predict: ", theme.heading()),
-                    Span::raw(format!("{} The run shows {shown}.", predict.question)),
-                ])],
+                (None, _) => wrap(
+                    &format!("Predict: {} The run shows {shown}.", predict.question),
+                    width as usize,
+                )
+                .into_iter()
+                .map(Line::raw)
+                .collect(),
             };
         }
         if !state.at_start() {

@@ -24,6 +24,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let buf = frame.buffer_mut();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(area, buf, &app.theme);
+        if app.theme.ascii {
+            ascii_only(buf);
+        }
         return;
     }
     match &app.screen {
@@ -39,7 +42,29 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
     }
     if app.help {
-        help::draw(app.context_under_help(), area, buf, &app.theme);
+        help::draw(
+            app.context_under_help(),
+            app.help_scroll,
+            area,
+            buf,
+            &app.theme,
+        );
+    }
+    if app.theme.ascii {
+        ascii_only(frame.buffer_mut());
+    }
+}
+
+/// `--ascii` is a promise about every cell, whatever text a lesson or a
+/// widget brought: anything outside ASCII is replaced here, last.
+fn ascii_only(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        let symbol = cell.symbol();
+        if !symbol.is_ascii() {
+            let ascii = story::to_ascii(symbol);
+            let first = ascii.chars().find(|c| c.is_ascii()).unwrap_or('?');
+            cell.set_char(first);
+        }
     }
 }
 

@@ -1,0 +1,208 @@
+//! What one frame costs. Budget (DESIGN.md): one frame of the lanes view
+//! with 1,000 lanes and 100,000 events, at 200×50, in ≤ 2 ms.
+//!
+//! `lanes view`: a generated trace (`main` and 999 children, 100 events
+//! each, over 10 s), drawn as the lesson screen draws it each frame: the
+//! rows worked out from the trace (`lane_rows`), then the `LanesView`
+//! widget rendered into a 200×50 buffer. Unfolded at the end, unfolded in
+//! the middle of the run, scrolled half way, and folded into one
+//! summarised row (what the interface shows by default, as `main` has more
+//! than `AUTO_FOLD_CHILDREN` children).
+//!
+//! `lesson screen`: the whole screen (`ui::view::draw` through ratatui's
+//! `TestBackend`, status line and story included) on a real run of the
+//! same size: the `mutex` lesson with 999 workers of 33 increments each,
+//! unlocked, which records about 100,000 events; folded (as it opens) and
+//! unfolded.
+
+use std::collections::HashSet;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+use lanes::catalog::catalog;
+use lanes::trace::{Event, EventKind, Header, LaneId, Trace};
+use lanes::ui::action::Action;
+use lanes::ui::app::App;
+use lanes::ui::lesson::lane_rows;
+use lanes::ui::theme::Theme;
+use lanes::ui::view::draw;
+use lanes::ui::view::lanes::{LanesView, axis_span};
+
+const LANES: u32 = 1_000;
+const EVENTS_PER_LANE: u32 = 100;
+const WIDTH: u16 = 200;
+const HEIGHT: u16 = 50;
+
+const THEME: Theme = Theme {
+    color: true,
+    ascii: false,
+    presenter: false,
+};
+
+/// `main` (lane 1) and 999 children, spawned at 0. Each lane then runs and
+/// waits 49 times, 200 ms a round, each at its own offset, and is done by
+/// 10 s: 100 events a lane, 100,000 in all, in time order.
+fn generated() -> Trace {
+    let mut trace = Trace::new(Header {
+        lesson: "generated".into(),
+        knobs: vec![],
+    });
+    let waits = [
+        trace.intern("Sleep 100ms"),
+        trace.intern("Mutex::lock"),
+        trace.intern("mpsc recv"),
+    ];
+    let mut events = Vec::with_capacity((LANES * EVENTS_PER_LANE) as usize);
+    for lane in 1..=LANES {
+        let name = trace.intern(&if lane == 1 {
+            "main".to_string()
+        } else {
+            format!("worker {}", lane - 1)
+        });
+        events.push(Event {
+            t_us: 0,
+            lane: Some(lane),
+            kind: EventKind::Spawned {
+                name,
+                parent: (lane > 1).then_some(1),
+            },
+        });
+    }
+    let rounds = (EVENTS_PER_LANE - 2) / 2;
+    for lane in 1..=LANES {
+        let offset = u64::from(lane * 7_919 % 200) * 1_000;
+        for round in 0..rounds {
+            let t = u64::from(round) * 200_000 + offset;
+            events.push(Event {
+                t_us: t,
+                lane: Some(lane),
+                kind: EventKind::Running,
+            });
+            events.push(Event {
+                t_us: t + 20_000,
+                lane: Some(lane),
+                kind: EventKind::Awaiting {
+                    on: waits[((lane + round) % 3) as usize],
+                    line: Some(10 + (round % 3)),
+                },
+            });
+        }
+        events.push(Event {
+            t_us: u64::from(rounds) * 200_000 + offset,
+            lane: Some(lane),
+            kind: EventKind::Done,
+        });
+    }
+    events.sort_by_key(|e| e.t_us);
+    for event in events {
+        trace.push_event(event);
+    }
+    assert_eq!(trace.lanes().len(), LANES as usize);
+    assert_eq!(trace.events().len(), (LANES * EVENTS_PER_LANE) as usize);
+    trace
+}
+
+/// One frame of the lanes view: rows from the trace, then the widget.
+fn lanes_frame(
+    trace: &Trace,
+    folded: &HashSet<LaneId>,
+    scroll: usize,
+    view_us: u64,
+    buf: &mut Buffer,
+) {
+    let rows = lane_rows(trace, folded, view_us);
+    let view = LanesView {
+        trace,
+        rows: &rows,
+        scroll,
+        selected: rows.get(scroll + 3).map(|r| r.lane),
+        view_us,
+        span: axis_span(Duration::from_micros(trace.last_t_us())),
+        theme: &THEME,
+        row_height: 1,
+    };
+    buf.reset();
+    (&view).render(buf.area, buf);
+}
+
+fn lanes_view(c: &mut Criterion) {
+    let trace = generated();
+    let end = trace.last_t_us();
+    let unfolded = HashSet::new();
+    let folded = HashSet::from([1]);
+    let mut buf = Buffer::empty(Rect::new(0, 0, WIDTH, HEIGHT));
+    let mut group = c.benchmark_group("lanes view 1000 lanes 100k events 200x50");
+    for (name, folds, scroll, view_us) in [
+        ("unfolded, at the end", &unfolded, 0, end),
+        ("unfolded, at 5 s", &unfolded, 0, 5_000_000),
+        ("unfolded, scrolled to row 500", &unfolded, 500, end),
+        ("folded into one row", &folded, 0, end),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| lanes_frame(&trace, folds, scroll, view_us, &mut buf));
+            black_box(&buf);
+        });
+    }
+    group.finish();
+}
+
+/// The mutex lesson with 999 workers, run to its end.
+fn mutex_run() -> App {
+    let lessons = catalog().expect("the lessons are consistent");
+    let lesson = lessons.lesson("mutex").expect("the mutex lesson");
+    let knobs = lesson
+        .knobs_with(&["workers=999", "increments=33", "lock=false"])
+        .expect("valid knobs");
+    let mut app = App::new(lessons, THEME, None);
+    app.open_lesson(lesson, knobs, true);
+    app.tick(Duration::from_secs(3600));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !app.lesson().unwrap().playback.is_finished() {
+        assert!(Instant::now() < deadline, "the mutex run did not finish");
+        std::thread::sleep(Duration::from_millis(5));
+        app.tick(Duration::ZERO);
+    }
+    app.tick(Duration::ZERO);
+    let trace = app.lesson().unwrap().trace();
+    eprintln!(
+        "lesson screen: mutex run of {} lanes and {} events",
+        trace.lanes().len(),
+        trace.events().len()
+    );
+    app
+}
+
+fn lesson_screen(c: &mut Criterion) {
+    let mut app = mutex_run();
+    app.size = (WIDTH, HEIGHT);
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a test terminal");
+    let mut group = c.benchmark_group("lesson screen mutex 1000 lanes 200x50");
+    group.bench_function("folded (as it opens)", |b| {
+        b.iter(|| {
+            terminal.draw(|frame| draw(frame, &app)).expect("drawn");
+        })
+    });
+    app.update(Action::Down); // main
+    app.update(Action::ToggleFold);
+    assert!(app.lesson().unwrap().rows().len() >= LANES as usize);
+    group.bench_function("unfolded", |b| {
+        b.iter(|| {
+            terminal.draw(|frame| draw(frame, &app)).expect("drawn");
+        })
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().measurement_time(Duration::from_secs(3));
+    targets = lanes_view, lesson_screen
+}
+criterion_main!(benches);

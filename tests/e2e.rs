@@ -1,0 +1,620 @@
+//! End to end: the real `lanes` binary in a pseudo-terminal. Keys go in as
+//! a terminal would send them, the output is fed to a terminal emulator
+//! (`vt100`), and the tests read the screen back as a user would see it.
+//!
+//! Every wait is bounded and polls the parsed screen; a wait that times out
+//! fails with the whole screen in the message.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use portable_pty::{Child, CommandBuilder, ExitStatus, MasterPty, PtySize, native_pty_system};
+
+/// How long the first screen of a lesson may take. Very generous: opening a
+/// lesson highlights its sources before the first frame, which takes about
+/// 0.6 s in a release build and 5 s in a debug build, and several tests
+/// start at once on what may be a loaded two-core machine.
+const START: Duration = Duration::from_secs(40);
+/// How long a change may take to show once the program is up. Generous; a
+/// passing test never waits this long.
+const SHOW: Duration = Duration::from_secs(10);
+/// How long the rest of the semaphore lesson (about 2.5 s of virtual time
+/// at 1×) may take to play: a slow frame grants at most 0.1 s.
+const PLAY: Duration = Duration::from_secs(20);
+/// How long the process may take to exit once asked to.
+const EXIT: Duration = Duration::from_secs(5);
+/// How often the screen is looked at while waiting.
+const POLL: Duration = Duration::from_millis(20);
+
+// Keys as a terminal in normal cursor mode sends them.
+const LEFT: &str = "\x1b[D";
+const END: &str = "\x1b[F";
+const ENTER: &str = "\r";
+const CTRL_C: &str = "\x03";
+
+/// A fresh directory under the system's temporary directory, removed when
+/// dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        static COUNT: AtomicU32 = AtomicU32::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "lanes-e2e-{name}-{}-{nanos}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("create a temporary directory");
+        TempDir(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What the reader thread shares: the emulated terminal, every byte the
+/// program wrote, and whether its output has ended.
+struct Output {
+    parser: vt100::Parser,
+    raw: Vec<u8>,
+    ended: bool,
+    /// Asks the reader to let go of the terminal after its next read.
+    stop: bool,
+}
+
+/// `lanes` running in a pseudo-terminal.
+struct Tui {
+    output: Arc<Mutex<Output>>,
+    /// The terminal's master side: `None` once the test closed it.
+    writer: Option<Box<dyn Write + Send>>,
+    child: Box<dyn Child + Send + Sync>,
+    master: Option<Box<dyn MasterPty + Send>>,
+    exit: Option<ExitStatus>,
+    data_dir: TempDir,
+}
+
+impl Tui {
+    /// Starts `lanes <args>` in a `cols`×`rows` terminal, with its progress
+    /// kept in a fresh directory.
+    fn start(name: &str, args: &[&str], cols: u16, rows: u16) -> Tui {
+        let data_dir = TempDir::new(name);
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pseudo-terminal");
+        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_lanes"));
+        command.args(args);
+        command.cwd(env!("CARGO_MANIFEST_DIR"));
+        command.env("TERM", "xterm-256color");
+        command.env("LANES_DATA_DIR", data_dir.path());
+        command.env_remove("NO_COLOR");
+        let child = pair.slave.spawn_command(command).expect("start lanes");
+        // Only the child holds the terminal's slave side now, so the
+        // reader sees the end of the output when the child exits.
+        drop(pair.slave);
+
+        let output = Arc::new(Mutex::new(Output {
+            parser: vt100::Parser::new(rows, cols, 0),
+            raw: Vec::new(),
+            ended: false,
+            stop: false,
+        }));
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let shared = Arc::clone(&output);
+        thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let mut out = lock(&shared);
+                        out.parser.process(&buf[..n]);
+                        out.raw.extend_from_slice(&buf[..n]);
+                        if out.stop {
+                            break;
+                        }
+                    }
+                }
+            }
+            lock(&shared).ended = true;
+        });
+        let writer = pair.master.take_writer().expect("pty writer");
+        Tui {
+            output,
+            writer: Some(writer),
+            child,
+            master: Some(pair.master),
+            exit: None,
+            data_dir,
+        }
+    }
+
+    /// Types `keys` as the terminal would send them.
+    fn send(&mut self, keys: &str) {
+        let writer = self.writer.as_mut().expect("the terminal is open");
+        writer.write_all(keys.as_bytes()).expect("send keys");
+        writer.flush().expect("send keys");
+    }
+
+    /// The screen as drawn now.
+    fn screen(&self) -> vt100::Screen {
+        lock(&self.output).parser.screen().clone()
+    }
+
+    /// Polls until the screen satisfies `ready`: the screen that did, or
+    /// the text of the last one seen when `timeout` passed.
+    fn poll_until(
+        &self,
+        timeout: Duration,
+        ready: impl Fn(&vt100::Screen) -> bool,
+    ) -> Result<vt100::Screen, String> {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return Ok(screen);
+            }
+            if start.elapsed() > timeout {
+                return Err(screen.contents());
+            }
+            thread::sleep(POLL);
+        }
+    }
+
+    /// Waits until the screen satisfies `ready`; fails after `timeout`
+    /// with the screen in the message. Returns the screen that satisfied it.
+    fn wait_until(
+        &self,
+        what: &str,
+        timeout: Duration,
+        ready: impl Fn(&vt100::Screen) -> bool,
+    ) -> vt100::Screen {
+        self.poll_until(timeout, ready).unwrap_or_else(|screen| {
+            panic!("timed out after {timeout:?} waiting for {what}; the screen:\n{screen}")
+        })
+    }
+
+    /// Waits until `text` is on screen.
+    fn wait_for(&self, text: &str, timeout: Duration) -> vt100::Screen {
+        self.wait_until(&format!("{text:?} on screen"), timeout, |s| {
+            s.contents().contains(text)
+        })
+    }
+
+    /// Waits until the lesson's status line satisfies `ready`.
+    fn wait_status(&self, what: &str, ready: impl Fn(&Status) -> bool) -> Status {
+        let screen = self.wait_until(&format!("a status line {what}"), SHOW, |s| {
+            ready(&Status::of(s))
+        });
+        Status::of(&screen)
+    }
+
+    /// Waits until the process has exited; fails after `timeout`.
+    fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("poll the child") {
+                break status;
+            }
+            if start.elapsed() > timeout {
+                panic!(
+                    "lanes did not exit within {timeout:?}; the screen:\n{}",
+                    self.screen().contents()
+                );
+            }
+            thread::sleep(POLL);
+        };
+        self.exit = Some(status.clone());
+        // Let the reader take in the program's last words.
+        let start = Instant::now();
+        while !lock(&self.output).ended && start.elapsed() < EXIT {
+            thread::sleep(POLL);
+        }
+        status
+    }
+
+    /// After exit: the terminal is as the program found it.
+    fn assert_restored(&self) {
+        let out = lock(&self.output);
+        let screen = out.parser.screen();
+        let context = || {
+            format!(
+                "the screen:\n{}\nthe last output: {:?}",
+                screen.contents(),
+                String::from_utf8_lossy(&out.raw[out.raw.len().saturating_sub(200)..])
+            )
+        };
+        assert!(out.ended, "the output never ended; {}", context());
+        assert!(
+            !screen.alternate_screen(),
+            "still on the alternate screen; {}",
+            context()
+        );
+        assert_eq!(
+            screen.mouse_protocol_mode(),
+            vt100::MouseProtocolMode::None,
+            "mouse capture left on; {}",
+            context()
+        );
+        assert!(!screen.hide_cursor(), "cursor left hidden; {}", context());
+        // The last word on mouse capture and on the cursor switches them
+        // back: the program did it, not the emulator's defaults.
+        let raw = &out.raw;
+        let last = |needle: &str| {
+            raw.windows(needle.len())
+                .rposition(|w| w == needle.as_bytes())
+        };
+        assert!(
+            last("\x1b[?1000l") > last("\x1b[?1000h"),
+            "mouse capture not turned off last; {}",
+            context()
+        );
+        assert!(
+            last("\x1b[?25h") > last("\x1b[?25l"),
+            "cursor not shown last; {}",
+            context()
+        );
+        assert!(
+            last("\x1b[?1049l") > last("\x1b[?1049h"),
+            "alternate screen not left last; {}",
+            context()
+        );
+        // Raw mode is off again: the line discipline is back to cooked.
+        let master = self.master.as_ref().expect("the terminal is open");
+        let termios = master.get_termios().expect("the pty's termios");
+        let local = format!("{:?}", termios.local_flags);
+        assert!(
+            local.contains("ICANON") && local.contains("ISIG"),
+            "the terminal was left in raw mode: local flags {local}"
+        );
+    }
+
+    fn assert_exited_cleanly(&mut self, how: &str) {
+        let status = self.wait_exit(EXIT);
+        assert!(
+            status.success(),
+            "{how}: lanes exited with {status}; the screen:\n{}",
+            self.screen().contents()
+        );
+        self.assert_restored();
+    }
+
+    /// Resizes the terminal, as a user dragging the window would.
+    fn resize(&self, cols: u16, rows: u16) {
+        lock(&self.output).parser.screen_mut().set_size(rows, cols);
+        self.master
+            .as_ref()
+            .expect("the terminal is open")
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize the pty");
+    }
+
+    /// Closes the terminal under the program, as closing its window or
+    /// losing an ssh connection does: the program gets SIGHUP and its
+    /// terminal reads fail from then on.
+    fn close_terminal(&mut self) {
+        // The reader holds a copy of the master side: let it go first. It
+        // stops after its next read, so make the program draw something.
+        lock(&self.output).stop = true;
+        self.send("+");
+        let start = Instant::now();
+        while !lock(&self.output).ended {
+            assert!(
+                start.elapsed() < SHOW,
+                "the reader never let go of the terminal"
+            );
+            thread::sleep(POLL);
+        }
+        self.writer = None;
+        self.master = None;
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.process_id().expect("the child's pid")
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        if self.exit.is_none() && matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn lock(output: &Mutex<Output>) -> MutexGuard<'_, Output> {
+    output.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The lesson screen's status line, read back:
+/// ` paused t 1.05 s 1× 21 lanes: …` or ` rewound (live 1.05 s) t 0.97 s …`.
+#[derive(Debug)]
+struct Status {
+    line: String,
+    /// `paused`, `playing`, `finished` or `rewound`.
+    mode: String,
+    /// The time shown after `t`, in seconds.
+    t: Option<f64>,
+    /// For `rewound`: the live time in the parentheses.
+    live: Option<f64>,
+}
+
+impl Status {
+    fn of(screen: &vt100::Screen) -> Status {
+        let (_, cols) = screen.size();
+        let line = screen.rows(0, cols).last().unwrap_or_default();
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let number_after = |word: &str| {
+            words
+                .iter()
+                .position(|w| *w == word)
+                .and_then(|i| words.get(i + 1))
+                .and_then(|n| n.parse::<f64>().ok())
+        };
+        Status {
+            mode: words.first().unwrap_or(&"").to_string(),
+            t: number_after("t"),
+            live: number_after("(live"),
+            line,
+        }
+    }
+
+    fn is(&self, mode: &str) -> bool {
+        self.mode == mode && self.t.is_some()
+    }
+}
+
+/// Prefix: the predict question of the semaphore lesson.
+const SEMAPHORE_QUESTION: &str = "Predict: 20 requests of 0.5 s each, 3 permits.";
+
+#[test]
+fn semaphore_runs_pauses_rewinds_and_quits_cleanly() {
+    let mut tui = Tui::start("semaphore", &["open", "semaphore"], 120, 36);
+
+    // Opened paused at time zero, the question in view.
+    tui.wait_for(SEMAPHORE_QUESTION, START);
+    let status = tui.wait_status("paused at 0", |s| s.is("paused"));
+    assert_eq!(status.t, Some(0.0), "{}", status.line);
+    let screen = tui.screen().contents();
+    assert!(screen.contains("semaphore · Waves of three"), "{screen}");
+    assert!(screen.contains("request 20"), "{screen}");
+
+    // Answer 2 (3.5 s, the right one) and run.
+    tui.send("2");
+    tui.wait_for("space runs the lesson; your answer is checked", SHOW);
+    tui.send(" ");
+    tui.wait_status("playing", |s| s.is("playing"));
+    tui.wait_for("Your prediction: 3.5 s", SHOW);
+
+    // Let the first two waves go by, then pause.
+    tui.wait_until("request 4 done, or t past 1.0 s", SHOW, |s| {
+        let status = Status::of(s);
+        s.contents()
+            .lines()
+            .any(|l| l.contains("request 4 ") && l.contains("done 1.0 s"))
+            || status.t.is_some_and(|t| t >= 1.0)
+    });
+    tui.send(" ");
+    let paused = tui.wait_status("paused", |s| s.is("paused"));
+    let paused_at = paused.t.expect("a time");
+    assert!(paused_at >= 0.9, "paused too early: {}", paused.line);
+    // Paused means the time holds still.
+    thread::sleep(Duration::from_millis(300));
+    let still = Status::of(&tui.screen());
+    assert!(
+        still.is("paused") && still.t == Some(paused_at),
+        "{}",
+        still.line
+    );
+    let screen = tui.screen().contents();
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("request 1 ") && l.contains("done 0.5 s")),
+        "the first wave is not shown done at {paused_at} s:\n{screen}"
+    );
+
+    // Rewind: the lanes as they were a moment ago, live time kept.
+    tui.send(LEFT);
+    tui.send(LEFT);
+    tui.send(LEFT);
+    let rewound = tui.wait_status("rewound three steps", |s| {
+        s.is("rewound") && s.t.is_some_and(|t| t < paused_at - 0.025)
+    });
+    assert_eq!(rewound.live, Some(paused_at), "{}", rewound.line);
+    // Back to live.
+    tui.send(END);
+    let live = tui.wait_status("back to live", |s| s.is("paused"));
+    assert_eq!(live.t, Some(paused_at), "{}", live.line);
+
+    // Play on to the end.
+    tui.send(" ");
+    tui.wait_status("playing again", |s| s.is("playing") || s.is("finished"));
+    tui.wait_until("the run finished", PLAY, |s| Status::of(s).is("finished"));
+    // The finished screen: the answer beside what the run showed, and the
+    // last wave (request 19, request 20) done at 3.5 s, the end of the run.
+    // Judged after the way out below, so that a wrong end screen does not
+    // hide how the program quits.
+    let end_screen = tui.poll_until(Duration::from_secs(2), |s| {
+        let text = s.contents();
+        let status = Status::of(s);
+        text.contains("You predicted 3.5 s and the run shows 3.5 s. Right!")
+            && ["request 19 ", "request 20 "].iter().all(|lane| {
+                text.lines()
+                    .any(|l| l.contains(lane) && l.contains("done 3.5 s"))
+            })
+            && status.t == Some(3.5)
+    });
+
+    // q: back to the picker; q again: quit.
+    tui.send("q");
+    let picker = tui.wait_until("the lesson picker", SHOW, |s| {
+        let text = s.contents();
+        text.contains("Lessons") && text.contains("semaphore") && text.contains("Waves of three")
+    });
+    // Its row carries the marks: opened, ran, predicted right.
+    let text = picker.contents();
+    let row = text
+        .lines()
+        .find(|l| l.contains("11 semaphore"))
+        .unwrap_or_else(|| panic!("no semaphore row:\n{text}"));
+    assert!(
+        row.contains("•✔★"),
+        "the marks are missing: {row:?}\n{text}"
+    );
+    tui.send("q");
+    tui.assert_exited_cleanly("q from the picker");
+
+    // Progress: opened, run to the end, predicted right.
+    let progress = std::fs::read_to_string(tui.data_dir.path().join("progress.toml"))
+        .expect("progress.toml written in LANES_DATA_DIR");
+    let section = progress
+        .split("[lesson.")
+        .find(|s| s.starts_with("semaphore]"))
+        .unwrap_or_else(|| panic!("no semaphore in progress.toml:\n{progress}"));
+    for mark in ["opened = true", "finished = true", "predicted = \"right\""] {
+        assert!(section.contains(mark), "{mark} missing:\n{progress}");
+    }
+    if let Err(screen) = end_screen {
+        panic!(
+            "the finished screen does not show the end of the run (the answer checked, \
+             request 19 and 20 done 3.5 s, t 3.5 s); the screen:\n{screen}"
+        );
+    }
+}
+
+#[test]
+fn ctrl_c_quits_from_the_lesson_screen() {
+    let mut tui = Tui::start("ctrl-c", &["open", "semaphore", "--play"], 120, 36);
+    tui.wait_until("the lesson playing", START, |s| Status::of(s).is("playing"));
+    tui.send(CTRL_C);
+    tui.assert_exited_cleanly("Ctrl-C in the lesson");
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut tui = Tui::start("sigterm", &["open", "semaphore", "--play"], 120, 36);
+    tui.wait_until("the lesson playing", START, |s| Status::of(s).is("playing"));
+    let killed = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(tui.pid().to_string())
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    tui.assert_exited_cleanly("SIGTERM");
+}
+
+#[test]
+fn a_tiny_terminal_says_what_size_it_needs() {
+    let mut tui = Tui::start("tiny", &[], 40, 10);
+    // The sentence wraps at 40 columns: read it as words.
+    let words = |s: &vt100::Screen| {
+        s.contents()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    tui.wait_until("the size it needs", START, |s| {
+        words(s).contains("at least 60×16") && words(s).contains("this one is 40×10")
+    });
+    tui.resize(120, 36);
+    tui.wait_until("the picker at full size", SHOW, |s| {
+        let text = s.contents();
+        text.contains("Lessons") && text.contains("semaphore") && !text.contains("at least")
+    });
+    tui.send("q");
+    tui.assert_exited_cleanly("q from the picker");
+}
+
+#[test]
+fn the_picker_filters_and_opens_a_lesson() {
+    let mut tui = Tui::start("picker", &[], 120, 36);
+    tui.wait_until("the picker", START, |s| {
+        let text = s.contents();
+        text.contains("Lessons") && text.contains("semaphore") && text.contains("mutex")
+    });
+    tui.send("/");
+    tui.send("mutex");
+    tui.wait_until("the list filtered to mutex", SHOW, |s| {
+        let text = s.contents();
+        text.contains("/mutex") && !text.contains("semaphore")
+    });
+    tui.send(ENTER);
+    tui.wait_for("Enter open the lesson", SHOW);
+    tui.send(ENTER);
+    tui.wait_for("mutex · Taking turns", START);
+    let status = tui.wait_status("paused at 0", |s| s.is("paused"));
+    assert_eq!(status.t, Some(0.0), "{}", status.line);
+    tui.send(CTRL_C);
+    tui.assert_exited_cleanly("Ctrl-C in the lesson");
+}
+
+#[test]
+fn presenter_mode_and_back() {
+    let mut tui = Tui::start("presenter", &["open", "semaphore"], 120, 36);
+    tui.wait_for(SEMAPHORE_QUESTION, START);
+    tui.wait_for("[story]", SHOW);
+    tui.send("p");
+    // The story pane is gone; the lanes fill the screen from its left edge.
+    let screen = tui.wait_until("presenter mode", SHOW, |s| {
+        let text = s.contents();
+        !text.contains("[story]") && text.starts_with("╭ semaphore · Waves of three")
+    });
+    let text = screen.contents();
+    assert!(text.contains("request 20"), "{text}");
+    assert!(!text.contains("What happens"), "{text}");
+    tui.send("p");
+    tui.wait_until("the story back", SHOW, |s| {
+        let text = s.contents();
+        text.contains("[story]") && text.contains("What happens")
+    });
+    tui.send(CTRL_C);
+    tui.assert_exited_cleanly("Ctrl-C in the lesson");
+}
+
+#[test]
+fn closing_the_terminal_ends_lanes() {
+    let mut tui = Tui::start("hangup", &["open", "semaphore", "--play"], 120, 36);
+    tui.wait_until("the lesson playing", START, |s| Status::of(s).is("playing"));
+    tui.close_terminal();
+    // Nothing is left to restore; what matters is that lanes does not stay
+    // behind, orphaned, when its terminal goes away.
+    let start = Instant::now();
+    loop {
+        if let Some(status) = tui.child.try_wait().expect("poll the child") {
+            tui.exit = Some(status);
+            break;
+        }
+        assert!(
+            start.elapsed() < EXIT,
+            "lanes still runs {EXIT:?} after its terminal was closed (SIGHUP); \
+             the last screen:\n{}",
+            tui.screen().contents()
+        );
+        thread::sleep(POLL);
+    }
+}
