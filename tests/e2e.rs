@@ -123,6 +123,8 @@ impl Tui {
             let mut buf = [0u8; 8192];
             loop {
                 match reader.read(&mut buf) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    // The end of the output (EIO once the program is gone).
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
                         let mut out = lock(&shared);

@@ -13,7 +13,7 @@ pub fn draw(state: &LessonState, area: Rect, buf: &mut Buffer, theme: &Theme) {
         return;
     };
     let knobs = &state.lesson.knobs;
-    let width = area.width.min(70);
+    let width = area.width.min(84);
     let height = (knobs.len() as u16 * 2 + 4).min(area.height);
     let popup = Rect::new(
         area.x + (area.width - width) / 2,
@@ -60,5 +60,7 @@ pub fn draw(state: &LessonState, area: Rect, buf: &mut Buffer, theme: &Theme) {
             theme.dim(),
         ));
     }
-    Paragraph::new(lines).render(inner, buf);
+    Paragraph::new(lines)
+        .wrap(ratatui::widgets::Wrap { trim: false })
+        .render(inner, buf);
 }

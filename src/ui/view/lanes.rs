@@ -119,7 +119,7 @@ impl LanesView<'_> {
         let label = longest.clamp(8, (width / 4).max(8));
         // What each lane waits on now, in a column of its own when it fits.
         let state = if width >= 48 {
-            (width / 4).clamp(14, 26)
+            (width * 2 / 7).clamp(14, 28)
         } else {
             0
         };
