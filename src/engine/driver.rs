@@ -64,7 +64,11 @@ impl Driver {
                         continue;
                     }
                     match self.next_command().await {
-                        Command::Grant(d) => granted = (Instant::now() - self.start) + d,
+                        // Absolute, so that the lesson never gets ahead of
+                        // the interface's clock (tokio rounds each sleep up
+                        // to a whole millisecond; relative grants would
+                        // add those roundings up).
+                        Command::RunUntil(t) => granted = granted.max(t),
                         Command::Step => {
                             self.step().await;
                             granted = Instant::now() - self.start;

@@ -63,19 +63,18 @@ impl Playback {
     /// Returns whether the trace grew.
     pub fn tick(&mut self, real: Duration) -> bool {
         if self.is_playing() {
-            let virtual_time = real.mul_f64(self.speed);
-            self.run.grant(virtual_time);
-            self.clock += virtual_time;
+            self.clock += real.mul_f64(self.speed);
+            self.run.run_until(self.clock);
         }
         let grew = self.run.pump();
         if grew && self.stepping {
             self.stepping = false;
-            self.clock = self
-                .clock
-                .max(Duration::from_micros(self.run.trace().last_t_us()));
+            let last = Duration::from_micros(self.run.trace().last_t_us());
+            self.clock = self.clock.max(last);
         }
+        // A finished run is shown at its end, whatever the clock says.
         if let Some((end, _)) = self.run.trace().end() {
-            self.clock = self.clock.min(Duration::from_micros(end));
+            self.clock = Duration::from_micros(end);
         }
         grew
     }

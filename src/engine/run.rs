@@ -168,9 +168,9 @@ impl Run {
         }
     }
 
-    /// Lets virtual time run `d` further (paced runs).
-    pub fn grant(&self, d: Duration) {
-        let _ = self.commands.send(Command::Grant(d));
+    /// Lets virtual time run up to `t` since the start (paced runs).
+    pub fn run_until(&self, t: Duration) {
+        let _ = self.commands.send(Command::RunUntil(t));
     }
 
     /// Lets virtual time run to the lesson's next event (paced runs).

@@ -13,7 +13,8 @@ use crate::trace::{EndReason, LaneId};
 /// for a grant looks at the run again.
 #[derive(Debug)]
 pub(crate) enum Command {
-    Grant(Duration),
+    /// Let virtual time run up to this instant (since the lesson started).
+    RunUntil(Duration),
     Step,
     Cancel(LaneId),
     Stop,

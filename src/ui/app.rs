@@ -1,6 +1,7 @@
 //! The whole interface's state, and `update`, the one place actions change it.
 
 use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
 use crate::catalog::{Catalog, Lesson};
@@ -26,6 +27,9 @@ pub struct OpenLesson {
     pub state: LessonState,
     pub code: Highlighted,
     pub twin: Highlighted,
+    /// Highlighting takes syntect a good fraction of a second the first
+    /// time, so it is done on a thread; plain text shows meanwhile.
+    highlighting: Option<Receiver<(Highlighted, Highlighted)>>,
     /// Progress already written for this run.
     recorded_finish: bool,
 }
@@ -98,12 +102,24 @@ impl App {
     pub fn open_lesson(&mut self, lesson: &'static Lesson, knobs: Knobs, playing: bool) {
         let mut state = LessonState::new(lesson, knobs, playing);
         state.presenter = self.theme.presenter;
-        let code = Highlighted::rust(lesson.source, &self.theme);
-        let twin = Highlighted::python(lesson.twin, &self.theme);
+        let code = Highlighted::plain(lesson.source, &self.theme);
+        let twin = Highlighted::plain(lesson.twin, &self.theme);
+        let (done, highlighting) = mpsc::channel();
+        let theme = self.theme;
+        let _ = std::thread::Builder::new()
+            .name("lanes-highlight".into())
+            .spawn(move || {
+                let highlighted = (
+                    Highlighted::rust(lesson.source, &theme),
+                    Highlighted::python(lesson.twin, &theme),
+                );
+                let _ = done.send(highlighted);
+            });
         self.screen = Screen::Lesson(Box::new(OpenLesson {
             state,
             code,
             twin,
+            highlighting: Some(highlighting),
             recorded_finish: false,
         }));
         self.picker.select(&lesson.id);
@@ -117,6 +133,11 @@ impl App {
         let Screen::Lesson(open) = &mut self.screen else {
             return;
         };
+        if let Some(Ok((code, twin))) = open.highlighting.as_ref().map(Receiver::try_recv) {
+            open.code = code;
+            open.twin = twin;
+            open.highlighting = None;
+        }
         open.state.tick(real);
         if open.state.playback.is_finished() && !open.recorded_finish {
             open.recorded_finish = true;
