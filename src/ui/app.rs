@@ -284,3 +284,210 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::*;
+    use crate::trace::KnobValue;
+    use crate::ui::keymap::action_for;
+
+    fn app() -> App {
+        let catalog = crate::catalog::catalog().unwrap();
+        let mut app = App::new(
+            catalog,
+            Theme {
+                color: true,
+                ascii: false,
+                presenter: false,
+            },
+            None,
+        );
+        app.size = (120, 36);
+        app
+    }
+
+    /// Presses keys as the event loop would: key → action → update.
+    fn press(app: &mut App, keys: &[KeyCode]) {
+        for &code in keys {
+            if let Some(action) = action_for(app.context(), KeyEvent::new(code, KeyModifiers::NONE))
+            {
+                app.update(action);
+            }
+        }
+    }
+
+    fn lesson(app: &App) -> &LessonState {
+        app.lesson().expect("a lesson is open")
+    }
+
+    fn wait_for(app: &mut App, what: &str, done: impl Fn(&App) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done(app) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            app.tick(Duration::ZERO);
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn enter_opens_the_selected_lesson_and_q_goes_back() {
+        let mut app = app();
+        let first = app.picker.selected_lesson(app.catalog).unwrap().id.clone();
+        press(&mut app, &[KeyCode::Enter]);
+        assert_eq!(lesson(&app).lesson.id, first);
+        assert_eq!(app.context(), Context::Lesson);
+        assert!(app.progress.marks(&first).opened);
+        press(&mut app, &[KeyCode::Char('q')]);
+        assert!(matches!(app.screen, Screen::Picker));
+        assert!(!app.quit);
+        press(&mut app, &[KeyCode::Char('q')]);
+        assert!(app.quit);
+    }
+
+    #[test]
+    fn help_opens_over_any_screen_and_closes_with_esc() {
+        let mut app = app();
+        press(&mut app, &[KeyCode::Char('?')]);
+        assert!(app.help);
+        assert_eq!(app.context(), Context::Help);
+        press(&mut app, &[KeyCode::Char('j')]);
+        assert_eq!(app.help_scroll, 1);
+        press(&mut app, &[KeyCode::Esc]);
+        assert!(!app.help && !app.quit);
+    }
+
+    #[test]
+    fn esc_in_the_picker_clears_a_filter_before_quitting() {
+        let mut app = app();
+        press(
+            &mut app,
+            &[
+                KeyCode::Char('/'),
+                KeyCode::Char('m'),
+                KeyCode::Char('u'),
+                KeyCode::Enter,
+            ],
+        );
+        assert_eq!(app.picker.filter, "mu");
+        press(&mut app, &[KeyCode::Esc]);
+        assert!(app.picker.filter.is_empty() && !app.quit);
+        press(&mut app, &[KeyCode::Esc]);
+        assert!(app.quit);
+    }
+
+    #[test]
+    fn a_lesson_opens_paused_and_digits_answer_the_question() {
+        let mut app = app();
+        let semaphore = app.catalog.lesson("semaphore").unwrap();
+        app.open_lesson(semaphore, semaphore.default_knobs(), false);
+        assert!(lesson(&app).at_start());
+        press(&mut app, &[KeyCode::Char('2')]);
+        assert_eq!(lesson(&app).answer, Some(2));
+        assert_eq!(lesson(&app).answered_right(), Some(true));
+        press(&mut app, &[KeyCode::Char('9')]); // not a choice: ignored
+        assert_eq!(lesson(&app).answer, Some(2));
+        press(&mut app, &[KeyCode::Char(' ')]);
+        assert!(lesson(&app).playback.is_playing());
+        app.tick(Duration::from_secs(5));
+        wait_for(&mut app, "the end", |a| {
+            a.lesson().unwrap().playback.is_finished()
+        });
+        app.tick(Duration::ZERO);
+        assert_eq!(
+            app.progress.marks("semaphore").predicted,
+            Some(crate::ui::progress::Prediction::Right)
+        );
+        assert!(app.progress.marks("semaphore").finished);
+    }
+
+    #[test]
+    fn rewinding_pauses_and_end_goes_back_to_live() {
+        let mut app = app();
+        let semaphore = app.catalog.lesson("semaphore").unwrap();
+        app.open_lesson(semaphore, semaphore.default_knobs(), true);
+        app.tick(Duration::from_secs(5));
+        wait_for(&mut app, "the end", |a| {
+            a.lesson().unwrap().playback.is_finished()
+        });
+        press(&mut app, &[KeyCode::Left, KeyCode::Left]);
+        let state = lesson(&app);
+        assert!(state.scrub.is_some() && state.view_time() < state.playback.clock());
+        assert!(!state.rows().is_empty());
+        press(&mut app, &[KeyCode::End]);
+        assert_eq!(lesson(&app).scrub, None);
+    }
+
+    #[test]
+    fn a_click_on_a_lane_row_selects_it() {
+        let mut app = app();
+        let semaphore = app.catalog.lesson("semaphore").unwrap();
+        app.open_lesson(semaphore, semaphore.default_knobs(), false);
+        wait_for(&mut app, "the lanes", |a| {
+            a.lesson().unwrap().rows().len() == 21
+        });
+        let inner = app.lesson_layout(false).lanes_inner();
+        // Rows start two lines under the top of the lanes area (the axis).
+        app.update(Action::Click {
+            column: inner.x + 3,
+            row: inner.y + 2 + 4,
+        });
+        let state = lesson(&app);
+        assert_eq!(
+            state.trace().lane_name(state.selected.unwrap()),
+            "request 4"
+        );
+        app.update(Action::ScrollDown {
+            column: inner.x + 3,
+            row: inner.y + 5,
+        });
+        assert!(lesson(&app).lanes_scroll > 0);
+    }
+
+    #[test]
+    fn the_knobs_popup_changes_a_knob_and_restarts() {
+        let mut app = app();
+        let semaphore = app.catalog.lesson("semaphore").unwrap();
+        app.open_lesson(semaphore, semaphore.default_knobs(), false);
+        press(&mut app, &[KeyCode::Char('o')]);
+        assert_eq!(app.context(), Context::Knobs);
+        press(
+            &mut app,
+            &[
+                KeyCode::Down,
+                KeyCode::Right,
+                KeyCode::Right,
+                KeyCode::Enter,
+            ],
+        );
+        assert_eq!(app.context(), Context::Lesson);
+        let permits = lesson(&app)
+            .knobs
+            .values()
+            .iter()
+            .find(|(n, _)| n == "permits")
+            .cloned();
+        assert_eq!(permits, Some(("permits".to_string(), KnobValue::Int(5))));
+        // Esc closes the popup without changing anything.
+        press(
+            &mut app,
+            &[KeyCode::Char('o'), KeyCode::Right, KeyCode::Esc],
+        );
+        assert_eq!(lesson(&app).knobs.values()[0].1, KnobValue::Int(20));
+    }
+
+    #[test]
+    fn presenter_mode_toggles() {
+        let mut app = app();
+        let semaphore = app.catalog.lesson("semaphore").unwrap();
+        app.open_lesson(semaphore, semaphore.default_knobs(), false);
+        press(&mut app, &[KeyCode::Char('p')]);
+        assert!(lesson(&app).presenter && app.theme.presenter);
+        assert!(app.lesson_layout(true).text.is_none());
+        press(&mut app, &[KeyCode::Char('p')]);
+        assert!(!lesson(&app).presenter);
+    }
+}
