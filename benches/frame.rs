@@ -13,7 +13,8 @@
 //! `TestBackend`, status line and story included) on a real run of the
 //! same size: the `mutex` lesson with 999 workers of 33 increments each,
 //! unlocked, which records about 100,000 events; folded (as it opens) and
-//! unfolded.
+//! unfolded. And, beyond the budget's size, the `semaphore` lesson with
+//! 10,000 requests (10,001 lanes), folded as it opens.
 
 use std::collections::HashSet;
 use std::hint::black_box;
@@ -200,9 +201,47 @@ fn lesson_screen(c: &mut Criterion) {
     group.finish();
 }
 
+/// The semaphore lesson with 10,000 requests, 100 at a time, run to its
+/// end: 10,001 lanes, `main` folded into one summarised row.
+fn ten_thousand(c: &mut Criterion) {
+    let lessons = catalog().expect("the lessons are consistent");
+    let lesson = lessons.lesson("semaphore").expect("the semaphore lesson");
+    let knobs = lesson
+        .knobs_with(&["requests=10000", "permits=100", "work_ms=100"])
+        .expect("valid knobs");
+    let mut app = App::new(lessons, THEME, None);
+    app.open_lesson(lesson, knobs, true);
+    app.tick(Duration::from_secs(3600));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !app.lesson().unwrap().playback.is_finished() {
+        assert!(
+            Instant::now() < deadline,
+            "the semaphore run did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        app.tick(Duration::ZERO);
+    }
+    app.tick(Duration::ZERO);
+    let trace = app.lesson().unwrap().trace();
+    eprintln!(
+        "lesson screen: semaphore run of {} lanes and {} events",
+        trace.lanes().len(),
+        trace.events().len()
+    );
+    app.size = (WIDTH, HEIGHT);
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a test terminal");
+    let mut group = c.benchmark_group("lesson screen semaphore 10001 lanes 200x50");
+    group.bench_function("folded (as it opens)", |b| {
+        b.iter(|| {
+            terminal.draw(|frame| draw(frame, &app)).expect("drawn");
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(3));
-    targets = lanes_view, lesson_screen
+    targets = lanes_view, lesson_screen, ten_thousand
 }
 criterion_main!(benches);

@@ -15,7 +15,7 @@ use super::progress::Progress;
 use super::theme::Theme;
 use super::view::code::Highlighted;
 use super::view::lanes::LanesView;
-use super::view::lesson::LessonLayout;
+use super::view::lesson::{LessonLayout, LessonView};
 
 pub enum Screen {
     Picker,
@@ -184,6 +184,16 @@ impl App {
                         if action == Action::TogglePresenter {
                             self.theme.presenter = !open.state.presenter;
                         }
+                        // Paging moves by what the screen shows.
+                        let (w, h) = self.size;
+                        let view = LessonView {
+                            state: &open.state,
+                            code: &open.code,
+                            twin: &open.twin,
+                            theme: &self.theme,
+                        };
+                        let shown = view.lane_rows_shown(ratatui::layout::Rect::new(0, 0, w, h));
+                        open.state.lanes_page = shown.max(1);
                         open.state.apply(action);
                     }
                 }

@@ -83,7 +83,7 @@ pub static KEYMAP: &[Binding] = &[
     bind(Lesson, &[Home, Char('g')], Action::Top, "Home/g", "first lane", false),
     bind(Lesson, &[Enter], Action::ToggleFold, "Enter", "fold / unfold the lane's children", false),
     bind(Lesson, &[Char('x')], Action::CancelLane, "x", "cancel the selected lane", false),
-    bind(Lesson, &[Tab], Action::SwitchPane, "Tab", "story / Rust / asyncio twin", true),
+    bind(Lesson, &[Tab], Action::SwitchPane, "Tab", "story / Rust / asyncio twin / log", true),
     bind(Lesson, &[Char('K'), Char('[')], Action::TextUp, "[", "scroll the text up", false),
     bind(Lesson, &[Char('J'), Char(']')], Action::TextDown, "]", "scroll the text down", false),
     bind(Lesson, &[Char('o')], Action::OpenKnobs, "o", "knobs", true),

@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use super::lesson::key_label;
 use crate::ui::keymap::{Context, bindings};
@@ -49,7 +49,7 @@ pub fn draw(context: Context, scroll: u16, area: Rect, buf: &mut Buffer, theme: 
     ]));
     lines.push(Line::from(vec![
         Span::styled(format!("  {:<10}", "mouse"), theme.key()),
-        Span::raw("click a lane or a lesson to select it; the wheel scrolls"),
+        Span::raw("click a lane or a lesson; the wheel scrolls"),
     ]));
     let g = theme.glyphs();
     lines.push(Line::styled("Lanes", theme.heading()));
@@ -67,7 +67,7 @@ pub fn draw(context: Context, scroll: u16, area: Rect, buf: &mut Buffer, theme: 
         (
             g.waiting,
             theme.waiting(),
-            "waiting on something else (lock, permit, channel, task)",
+            "waiting on a lock, permit, channel or task",
         ),
         (g.queued, theme.queued(), "spawned, not polled yet"),
         (g.done, theme.done(), "done"),
@@ -121,9 +121,6 @@ pub fn draw(context: Context, scroll: u16, area: Rect, buf: &mut Buffer, theme: 
             column_width,
             inner.height,
         );
-        Paragraph::new(column)
-            .scroll((scroll, 0))
-            .wrap(Wrap { trim: false })
-            .render(area, buf);
+        Paragraph::new(column).scroll((scroll, 0)).render(area, buf);
     }
 }

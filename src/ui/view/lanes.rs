@@ -221,7 +221,7 @@ impl LanesView<'_> {
             label_style,
         );
         if cols.state > 0 {
-            let (text, style) = self.state_text(row);
+            let (text, style) = self.state_text(row, cols.state);
             let x = area.x + cols.label + 1 + cols.cells + 1;
             let style = if selected {
                 style.patch(theme.selected())
@@ -292,10 +292,10 @@ impl LanesView<'_> {
         }
     }
 
-    fn state_text(&self, row: &Row) -> (String, Style) {
+    fn state_text(&self, row: &Row, width: u16) -> (String, Style) {
         let theme = self.theme;
         if row.folded {
-            return (self.summary(row.lane), theme.text());
+            return (self.summary(row.lane, width as usize), theme.text());
         }
         match lane_at(self.trace, row.lane, self.view_us) {
             LaneNow::Absent => (String::new(), theme.dim()),
@@ -311,8 +311,9 @@ impl LanesView<'_> {
         }
     }
 
-    /// "+10000: 100 wait 900 done" for a folded parent.
-    fn summary(&self, parent: LaneId) -> String {
+    /// "10000 lanes: 9000 live, 1000 ended" for a folded parent, shorter
+    /// when the column is narrow.
+    fn summary(&self, parent: LaneId, width: usize) -> String {
         let (mut live, mut ended, mut total) = (0, 0, 0);
         for child in self.trace.children(Some(parent)) {
             match lane_at(self.trace, child, self.view_us) {
@@ -322,7 +323,15 @@ impl LanesView<'_> {
             }
             total += 1;
         }
-        format!("+{total}: {live} live, {ended} ended")
+        let long = format!("{total} lanes: {live} live, {ended} ended");
+        let short = format!("{live} live, {ended} ended");
+        if long.chars().count() <= width {
+            long
+        } else if short.chars().count() <= width {
+            short
+        } else {
+            format!("{live}/{total} live")
+        }
     }
 }
 

@@ -120,17 +120,9 @@ impl LessonView<'_> {
         // selected lane's details.
         let predict = self.predict_lines(inner.width);
         let details = self.details_lines(inner.width);
-        let below = (predict.len() + details.len()) as u16;
-        let below = below.min(inner.height.saturating_sub(5));
-        let [lanes_area, below_area] =
-            Layout::vertical([Constraint::Min(3), Constraint::Length(below)]).areas(inner);
-
+        let (lanes_area, below_area) = split_below(inner, predict.len() + details.len());
         let rows = state.rows();
-        let row_height = if state.presenter && rows.len() * 2 + 2 <= lanes_area.height as usize {
-            2
-        } else {
-            1
-        };
+        let row_height = row_height(state.presenter, rows.len(), lanes_area.height);
         let view = LanesView {
             trace: state.trace(),
             rows: &rows,
@@ -161,6 +153,18 @@ impl LessonView<'_> {
         let mut lines = predict;
         lines.extend(details);
         Paragraph::new(lines).render(below_area, buf);
+    }
+
+    /// How many lane rows the screen of `area` shows (for paging).
+    pub fn lane_rows_shown(&self, area: Rect) -> usize {
+        let inner = LessonLayout::compute(area, self.state.presenter).lanes_inner();
+        let below = self.predict_lines(inner.width).len() + self.details_lines(inner.width).len();
+        let (lanes_area, _) = split_below(inner, below);
+        let rows = self.state.rows().len();
+        LanesView::rows_fitting(
+            lanes_area.height,
+            row_height(self.state.presenter, rows, lanes_area.height),
+        )
     }
 
     /// The predict question before the run, the answer after it.
@@ -246,6 +250,23 @@ impl LessonView<'_> {
         };
         lines.push(Line::styled(hint, theme.dim()));
         lines
+    }
+}
+
+/// The lanes block's inside, split into the lanes and `below` lines under them.
+fn split_below(inner: Rect, below: usize) -> (Rect, Rect) {
+    let below = (below as u16).min(inner.height.saturating_sub(5));
+    let [lanes, under] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(below)]).areas(inner);
+    (lanes, under)
+}
+
+/// Presenter mode draws each lane two lines high when they all fit so.
+fn row_height(presenter: bool, rows: usize, height: u16) -> u16 {
+    if presenter && rows * 2 + 2 <= height as usize {
+        2
+    } else {
+        1
     }
 }
 
@@ -467,20 +488,43 @@ impl LessonView<'_> {
         if let Some(notice) = &state.notice {
             spans.push(Span::styled(format!("{notice} "), theme.warn()));
         } else {
-            for (key, what) in hints(if state.knob_editor.is_some() {
+            let context = if state.knob_editor.is_some() {
                 Context::Knobs
             } else {
                 Context::Lesson
-            }) {
-                spans.push(Span::styled(
-                    format!(" {} ", key_label(key, theme)),
-                    theme.key(),
-                ));
-                spans.push(Span::styled(what.to_string(), theme.dim()));
-            }
+            };
+            let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+            spans.extend(hint_spans(
+                context,
+                (area.width as usize).saturating_sub(used),
+                theme,
+            ));
         }
         Paragraph::new(Line::from(spans)).render(area, buf);
     }
+}
+
+/// The key hints that fit in `width` columns, whole ones only, with `?`
+/// (help, where every other key is listed) always first.
+pub fn hint_spans(context: Context, width: usize, theme: &Theme) -> Vec<Span<'static>> {
+    let mut all = hints(context);
+    if let Some(help) = all.iter().position(|(key, _)| *key == "?") {
+        let help = all.remove(help);
+        all.insert(0, help);
+    }
+    let mut spans = Vec::new();
+    let mut left = width;
+    for (key, what) in all {
+        let key = format!(" {} ", key_label(key, theme));
+        let cost = key.chars().count() + what.chars().count();
+        if cost > left {
+            break;
+        }
+        left -= cost;
+        spans.push(Span::styled(key, theme.key()));
+        spans.push(Span::styled(what.to_string(), theme.dim()));
+    }
+    spans
 }
 
 /// Key labels in ASCII when asked: arrows become words.

@@ -14,8 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::app::{App, Screen};
-use super::keymap::hints;
-use lesson::{LessonView, MIN_HEIGHT, MIN_WIDTH, key_label, too_small};
+use lesson::{LessonView, MIN_HEIGHT, MIN_WIDTH, too_small};
 use picker::PickerView;
 
 /// Draws the whole screen for the app's state.
@@ -82,12 +81,11 @@ fn draw_picker(app: &App, area: Rect, buf: &mut ratatui::buffer::Buffer) {
     if let Some(notice) = &app.notice {
         spans.push(Span::styled(format!("{notice} "), theme.warn()));
     }
-    for (key, what) in hints(app.context()) {
-        spans.push(Span::styled(
-            format!(" {} ", key_label(key, theme)),
-            theme.key(),
-        ));
-        spans.push(Span::styled(what.to_string(), theme.dim()));
-    }
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    spans.extend(lesson::hint_spans(
+        app.context(),
+        (status.width as usize).saturating_sub(used),
+        theme,
+    ));
     Paragraph::new(Line::from(spans)).render(status, buf);
 }
