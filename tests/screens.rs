@@ -25,20 +25,14 @@ use lanes::ui::theme::Theme;
 use lanes::ui::view::draw;
 use lanes::ui::view::lanes::{LaneNow, LanesView, axis_span, lane_at};
 
-const COLOR: Theme = Theme {
-    color: true,
-    ascii: false,
-    presenter: false,
-};
+const COLOR: Theme = Theme::COLOR;
 
-const NO_COLOR: Theme = Theme {
-    color: false,
-    ..COLOR
-};
+const NO_COLOR: Theme = Theme::NO_COLOR;
 
+// ASCII with colour on: the glyph and border fallbacks alone.
 const ASCII: Theme = Theme {
     ascii: true,
-    ..COLOR
+    ..Theme::COLOR
 };
 
 /// How long (wall time) a lesson may take to reach the moment a test wants.

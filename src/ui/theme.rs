@@ -64,6 +64,25 @@ const ASCII: Glyphs = Glyphs {
 };
 
 impl Theme {
+    /// Colour and Unicode: the usual look.
+    pub const COLOR: Theme = Theme {
+        color: true,
+        ascii: false,
+        presenter: false,
+    };
+    /// As with `NO_COLOR` set.
+    pub const NO_COLOR: Theme = Theme {
+        color: false,
+        ascii: false,
+        presenter: false,
+    };
+    /// As with `--ascii` and `NO_COLOR`: the plainest terminal.
+    pub const ASCII: Theme = Theme {
+        color: false,
+        ascii: true,
+        presenter: false,
+    };
+
     /// Colour unless `NO_COLOR` is set to anything non-empty.
     pub fn from_env(ascii: bool) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

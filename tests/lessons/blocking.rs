@@ -3,7 +3,6 @@
 //! every time is exact.
 
 use lanes::trace::query::SpanState;
-use lanes::trace::{LaneId, Trace};
 
 use crate::support::*;
 
@@ -35,10 +34,6 @@ fn source_line(line: Option<u32>) -> &'static str {
         .source;
     let line = line.expect("a sleep has a line") as usize;
     source.lines().nth(line - 1).unwrap()
-}
-
-fn all_lanes(trace: &Trace) -> impl Iterator<Item = LaneId> {
-    1..=trace.lanes().len() as LaneId
 }
 
 #[test]
@@ -232,13 +227,7 @@ fn a_timer_not_yet_due_when_the_block_ends_fires_on_time() {
 fn no_lane_waits_on_unknown() {
     for knobs in [&[][..], &["sleep=tokio"][..]] {
         let trace = run("blocking", knobs);
-        for l in all_lanes(&trace) {
-            assert!(
-                trace.waits(l).iter().all(|w| w.1 != "unknown"),
-                "{}",
-                trace.lane_name(l)
-            );
-        }
+        assert_no_unknown_waits(&trace);
     }
 }
 

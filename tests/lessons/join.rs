@@ -3,14 +3,8 @@
 use crate::support::*;
 use lanes::catalog::catalog;
 
-/// The 1-based line of the lesson source that contains `needle`.
 fn line_of(needle: &str) -> u32 {
-    let source = catalog().unwrap().lesson("join").unwrap().source;
-    let index = source
-        .lines()
-        .position(|l| l.contains(needle))
-        .expect("line in lesson.rs");
-    index as u32 + 1
+    source_line("join", needle)
 }
 
 #[test]
@@ -88,11 +82,7 @@ fn fetches_wait_on_their_sleep_and_main_on_join() {
 #[test]
 fn no_lane_waits_on_unknown() {
     let trace = run("join", &[]);
-    for l in 1..=trace.lanes().len() as u32 {
-        for (t, on, _) in trace.waits(l) {
-            assert_ne!(on, "unknown", "lane {:?} at {t} µs", trace.lane_name(l));
-        }
-    }
+    assert_no_unknown_waits(&trace);
 }
 
 #[test]

@@ -7,12 +7,8 @@ use lanes::trace::{Level, Trace};
 
 use crate::support::*;
 
-const SOURCE: &str = include_str!("../../lessons/16-mutex/lesson.rs");
-
-/// The 1-based line of the lesson source that contains `needle`.
 fn line_of(needle: &str) -> u32 {
-    let index = SOURCE.lines().position(|l| l.contains(needle));
-    index.unwrap_or_else(|| panic!("{needle:?} not in the lesson")) as u32 + 1
+    source_line("mutex", needle)
 }
 
 /// Every log line whose text contains `needle`: (time, lane name, text).

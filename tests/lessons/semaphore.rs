@@ -90,13 +90,7 @@ fn five_permits_make_four_waves() {
 #[test]
 fn no_lane_waits_on_unknown() {
     let trace = run("semaphore", &[]);
-    for l in 1..=trace.lanes().len() as u32 {
-        assert!(
-            trace.waits(l).iter().all(|w| w.1 != "unknown"),
-            "{}",
-            trace.lane_name(l)
-        );
-    }
+    assert_no_unknown_waits(&trace);
 }
 
 #[test]

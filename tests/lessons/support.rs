@@ -76,3 +76,24 @@ pub fn assert_deterministic(id: &str, knobs: &[&str]) {
     let b = lanes::render::jsonl::to_string(&run(id, knobs));
     assert_eq!(a, b, "two runs of {id} differ");
 }
+
+/// The 1-based line of lesson `id`'s source that contains `needle`.
+pub fn source_line(id: &str, needle: &str) -> u32 {
+    let source = lanes::catalog::catalog()
+        .unwrap()
+        .lesson(id)
+        .unwrap()
+        .source;
+    let index = source.lines().position(|l| l.contains(needle));
+    index.unwrap_or_else(|| panic!("{needle:?} is not in {id}'s lesson.rs")) as u32 + 1
+}
+
+/// No lane ever waits on `unknown` (a wait that neither tokio nor the
+/// lesson named): a learner must always see what a lane waits on.
+pub fn assert_no_unknown_waits(trace: &Trace) {
+    for lane in 1..=trace.lanes().len() as LaneId {
+        for (t, on, _) in trace.waits(lane) {
+            assert_ne!(on, "unknown", "lane {:?} at {t} µs", trace.lane_name(lane));
+        }
+    }
+}

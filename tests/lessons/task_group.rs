@@ -5,14 +5,8 @@ use crate::support::*;
 use lanes::catalog::catalog;
 use lanes::trace::{EventKind, Trace};
 
-/// The 1-based line of the lesson source that contains `needle`.
 fn line_of(needle: &str) -> u32 {
-    let source = catalog().unwrap().lesson("task-group").unwrap().source;
-    let index = source
-        .lines()
-        .position(|l| l.contains(needle))
-        .expect("line in lesson.rs");
-    index as u32 + 1
+    source_line("task-group", needle)
 }
 
 /// Index of the lane's last event (its end) in the whole trace.
@@ -200,11 +194,7 @@ fn more_workers_and_another_failing_one() {
 fn no_lane_waits_on_unknown() {
     for knobs in [&[][..], &["failing=0"]] {
         let trace = run("task-group", knobs);
-        for l in 1..=trace.lanes().len() as u32 {
-            for (t, on, _) in trace.waits(l) {
-                assert_ne!(on, "unknown", "lane {:?} at {t} µs", trace.lane_name(l));
-            }
-        }
+        assert_no_unknown_waits(&trace);
     }
 }
 

@@ -4,14 +4,8 @@ use crate::support::*;
 use lanes::catalog::catalog;
 use lanes::trace::Level;
 
-/// The 1-based line of the lesson source that contains `needle`.
 fn line_of(needle: &str) -> u32 {
-    let source = catalog().unwrap().lesson("timeout").unwrap().source;
-    let index = source
-        .lines()
-        .position(|l| l.contains(needle))
-        .expect("line in lesson.rs");
-    index as u32 + 1
+    source_line("timeout", needle)
 }
 
 /// Every log line of one lane: (time, text).
@@ -141,11 +135,7 @@ fn a_one_second_budget_gives_up_before_step_1() {
 fn no_lane_waits_on_unknown() {
     for knobs in [&[][..], &["budget_ms=6000"]] {
         let trace = run("timeout", knobs);
-        for l in 1..=trace.lanes().len() as u32 {
-            for (t, on, _) in trace.waits(l) {
-                assert_ne!(on, "unknown", "lane {:?} at {t} µs", trace.lane_name(l));
-            }
-        }
+        assert_no_unknown_waits(&trace);
     }
 }
 

@@ -407,21 +407,9 @@ impl Widget for &CodePane<'_> {
 mod tests {
     use super::*;
 
-    const COLOR: Theme = Theme {
-        color: true,
-        ascii: false,
-        presenter: false,
-    };
-    const NO_COLOR: Theme = Theme {
-        color: false,
-        ascii: false,
-        presenter: false,
-    };
-    const ASCII: Theme = Theme {
-        color: false,
-        ascii: true,
-        presenter: false,
-    };
+    const COLOR: Theme = Theme::COLOR;
+    const NO_COLOR: Theme = Theme::NO_COLOR;
+    const ASCII: Theme = Theme::ASCII;
 
     const SAMPLE: &str = "/// Docs.\nfn main() {\n\tlet x = 1; // one\n    println!(\"{x}\");\n}\n";
 

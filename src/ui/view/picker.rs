@@ -582,11 +582,7 @@ mod tests {
         catalog().expect("the lessons are consistent")
     }
 
-    const COLOR: Theme = Theme {
-        color: true,
-        ascii: false,
-        presenter: false,
-    };
+    const COLOR: Theme = Theme::COLOR;
 
     fn render(state: &PickerState, progress: &Progress, theme: &Theme, w: u16, h: u16) -> Buffer {
         let view = PickerView {

@@ -662,21 +662,9 @@ impl Widget for &StoryPane<'_> {
 mod tests {
     use super::*;
 
-    const COLOR: Theme = Theme {
-        color: true,
-        ascii: false,
-        presenter: false,
-    };
-    const NO_COLOR: Theme = Theme {
-        color: false,
-        ascii: false,
-        presenter: false,
-    };
-    const ASCII: Theme = Theme {
-        color: false,
-        ascii: true,
-        presenter: false,
-    };
+    const COLOR: Theme = Theme::COLOR;
+    const NO_COLOR: Theme = Theme::NO_COLOR;
+    const ASCII: Theme = Theme::ASCII;
 
     fn text(line: &Line<'_>) -> String {
         line.spans.iter().map(|s| s.content.as_ref()).collect()
