@@ -65,6 +65,8 @@ pub struct LessonState {
     pub knob_editor: Option<KnobEditor>,
     /// A one-line message for the status line (e.g. "cannot cancel").
     pub notice: Option<String>,
+    /// The live log pane's feed (tui-logger).
+    pub log: super::log_feed::LogFeed,
 }
 
 /// The knobs popup: a copy of the values being edited.
@@ -92,6 +94,7 @@ impl LessonState {
             answer: None,
             knob_editor: None,
             notice: None,
+            log: super::log_feed::LogFeed::new(),
         }
     }
 
@@ -118,10 +121,15 @@ impl LessonState {
         self.playback.clock().is_zero() && !self.playback.is_playing()
     }
 
-    /// One frame: let the playback run and fold new lanes as needed.
+    /// One frame: let the playback run, fold new lanes as needed, and log
+    /// what the live view has reached.
     pub fn tick(&mut self, real: Duration) {
         if self.playback.tick(real) {
             self.auto_fold();
+        }
+        if self.scrub.is_none() {
+            let now = self.view_us();
+            self.log.feed(self.playback.trace(), now);
         }
     }
 
@@ -226,6 +234,7 @@ impl LessonState {
         }
         self.playback
             .restart_with(self.lesson.run_spec(self.knobs.clone()));
+        self.log = super::log_feed::LogFeed::new();
         self.scrub = None;
         self.selected = None;
         self.lanes_scroll = 0;

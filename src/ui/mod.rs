@@ -8,6 +8,7 @@ pub mod action;
 pub mod app;
 pub mod keymap;
 pub mod lesson;
+pub mod log_feed;
 pub mod picker;
 pub mod progress;
 pub mod terminal;

@@ -410,6 +410,27 @@ impl LessonView<'_> {
     /// The lesson's log lines up to the view time, newest at the bottom.
     fn draw_log(&self, area: Rect, title: &str, buf: &mut Buffer) {
         let theme = self.theme;
+        if self.state.scrub.is_none() {
+            // Live: tui-logger, fed as the view advances (see `log_feed`).
+            let block = self.block(title.to_string(), false);
+            tui_logger::TuiLoggerWidget::default()
+                .block(block)
+                .state(&self.state.log.state)
+                .output_timestamp(None)
+                .output_level(None)
+                .output_target(false)
+                .output_file(false)
+                .output_line(false)
+                .style(theme.text())
+                .style_error(theme.error())
+                .style_warn(theme.warn())
+                .style_info(theme.text())
+                .style_debug(theme.dim())
+                .style_trace(theme.dim())
+                .render(area, buf);
+            return;
+        }
+        // Rewound: the log as it was at the view time, from the trace.
         let block = self.block(title.to_string(), false);
         let inner = block.inner(area);
         block.render(area, buf);
@@ -436,7 +457,7 @@ impl LessonView<'_> {
                     _ => theme.text(),
                 };
                 Line::from(vec![
-                    Span::styled(format!("{:>9} ", seconds(*t)), theme.dim()),
+                    Span::styled(format!("{:>9}  ", seconds(*t)), theme.dim()),
                     Span::styled(format!("{who}: "), theme.heading()),
                     Span::styled(text.to_string(), style),
                 ])
