@@ -403,7 +403,8 @@ fn semaphore_runs_pauses_rewinds_and_quits_cleanly() {
     assert_eq!(status.t, Some(0.0), "{}", status.line);
     let screen = tui.screen().contents();
     assert!(screen.contains("semaphore · Waves of three"), "{screen}");
-    assert!(screen.contains("request 20"), "{screen}");
+    // The lanes come a moment after the first frame.
+    tui.wait_for("request 20", SHOW);
 
     // Answer 2 (3.5 s, the right one) and run.
     tui.send("2");
@@ -582,12 +583,15 @@ fn presenter_mode_and_back() {
     tui.wait_for("[story]", SHOW);
     tui.send("p");
     // The story pane is gone; the lanes fill the screen from its left edge.
+    // The first frame can come before the lesson thread's first events, so
+    // wait for the lanes too.
     let screen = tui.wait_until("presenter mode", SHOW, |s| {
         let text = s.contents();
-        !text.contains("[story]") && text.starts_with("╭ semaphore · Waves of three")
+        !text.contains("[story]")
+            && text.starts_with("╭ semaphore · Waves of three")
+            && text.contains("request 20")
     });
     let text = screen.contents();
-    assert!(text.contains("request 20"), "{text}");
     assert!(!text.contains("What happens"), "{text}");
     tui.send("p");
     tui.wait_until("the story back", SHOW, |s| {
