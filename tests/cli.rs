@@ -161,10 +161,10 @@ fn validate_trace(jsonl: &str, lesson: &str) -> Vec<Value> {
             "end" => assert_eq!(i, events.len() - 1, "end is last"),
             other => panic!("unknown event {other}"),
         }
-        if let Some(lane) = e["lane"].as_u64() {
-            if kind != "log" {
-                lanes.entry(lane).or_default().push(kind.to_string());
-            }
+        if let Some(lane) = e["lane"].as_u64()
+            && kind != "log"
+        {
+            lanes.entry(lane).or_default().push(kind.to_string());
         }
     }
     assert_eq!(events.last().unwrap()["event"], "end");

@@ -211,7 +211,7 @@ impl SpanTable {
 pub(crate) fn format_ms(ms: u64) -> String {
     if ms < 1000 {
         format!("{ms}ms")
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{}s", ms as f64 / 1000.0)
@@ -286,11 +286,10 @@ impl Subscriber for LessonSubscriber {
                         kind: SpanKind::Resource(r),
                         ..
                     }) = resource.and_then(|id| table.get_mut(id))
+                        && r.duration_ms != Some(ms)
                     {
-                        if r.duration_ms != Some(ms) {
-                            r.duration_ms = Some(ms);
-                            r.label = None;
-                        }
+                        r.duration_ms = Some(ms);
+                        r.label = None;
                     }
                 }
             }
@@ -353,10 +352,9 @@ impl Subscriber for LessonSubscriber {
             kind: SpanKind::Resource(r),
             ..
         }) = table.remove(id)
+            && r.counted_timer
         {
-            if r.counted_timer {
-                self.signals.live_timers.fetch_sub(1, Ordering::Relaxed);
-            }
+            self.signals.live_timers.fetch_sub(1, Ordering::Relaxed);
         }
         true
     }

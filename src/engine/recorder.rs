@@ -419,10 +419,10 @@ impl Recorder {
 
     fn restore(&mut self, frame: Frame, child_pending: bool) {
         self.poll_depth -= 1;
-        if self.poll_depth == 0 {
-            if let Some(blocked_us) = self.signals.watchdog.poll_ended() {
-                self.blocked(blocked_us);
-            }
+        if self.poll_depth == 0
+            && let Some(blocked_us) = self.signals.watchdog.poll_ended()
+        {
+            self.blocked(blocked_us);
         }
         self.current = frame.outer_lane;
         self.frame_wait = frame.outer_wait;

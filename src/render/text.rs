@@ -145,7 +145,9 @@ fn axis(columns: usize, step: u64) -> (String, String) {
         .into_iter()
         .find(|&n| {
             let t = n as u64 * step;
-            n >= 8 || (n >= 5 && t % 1_000_000 == 0) || (n >= 5 && t % 100_000 == 0)
+            n >= 8
+                || (n >= 5 && t.is_multiple_of(1_000_000))
+                || (n >= 5 && t.is_multiple_of(100_000))
         })
         .unwrap_or(10);
     let mut marks = String::new();

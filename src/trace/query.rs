@@ -127,10 +127,10 @@ impl Trace {
     pub fn spans(&self, lane: LaneId) -> Vec<LaneSpan> {
         let mut spans: Vec<LaneSpan> = Vec::new();
         let open = |spans: &mut Vec<LaneSpan>, t: u64, state: Option<SpanState>| {
-            if let Some(last) = spans.last_mut() {
-                if last.to_us.is_none() {
-                    last.to_us = Some(t);
-                }
+            if let Some(last) = spans.last_mut()
+                && last.to_us.is_none()
+            {
+                last.to_us = Some(t);
             }
             if let Some(state) = state {
                 spans.push(LaneSpan {

@@ -92,20 +92,6 @@ impl Progress {
         path_from(std::env::var_os(DATA_DIR_ENV), dirs::data_dir())
     }
 
-    /// Loads the progress at the default path; without one, a progress for
-    /// this session only, with a warning that says so.
-    pub fn load_default() -> (Progress, Option<String>) {
-        match Progress::default_path() {
-            Some(path) => Progress::load(&path),
-            None => (
-                Progress::in_memory(),
-                Some(format!(
-                    "no data directory found (set {DATA_DIR_ENV}); progress is kept for this session only"
-                )),
-            ),
-        }
-    }
-
     /// Loads the progress at `path`. A missing file is a fresh start. A
     /// corrupt or unreadable one is moved aside to `progress.toml.corrupt`
     /// and a fresh progress starts; the string then says what happened, in

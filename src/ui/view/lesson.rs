@@ -13,7 +13,7 @@ use super::story::{StoryPane, story_lines};
 use crate::render::text::seconds;
 use crate::trace::{EventKind, LaneId, Level, Trace};
 use crate::ui::keymap::{Context, hints};
-use crate::ui::lesson::{LessonState, Pane, Row};
+use crate::ui::lesson::{LessonState, Pane};
 use crate::ui::theme::Theme;
 
 /// Below this the screen says what size it needs instead of drawing.
@@ -705,9 +705,4 @@ pub fn too_small(area: Rect, buf: &mut Buffer, theme: &Theme) {
         .style(Style::new())
         .wrap(Wrap { trim: true })
         .render(area, buf);
-}
-
-/// Rows of the lanes view, as they would be drawn (shared with tests).
-pub fn visible_rows(state: &LessonState) -> Vec<Row> {
-    state.rows()
 }

@@ -479,18 +479,17 @@ fn glue_units(tokens: Vec<Token>) -> Vec<Token> {
     let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
     let mut rest = tokens.into_iter().peekable();
     while let Some(token) = rest.next() {
-        if let Token::Space(style) = token {
-            if let (Some(Token::Word(number)), Some(Token::Word(unit))) =
+        if let Token::Space(style) = token
+            && let (Some(Token::Word(number)), Some(Token::Word(unit))) =
                 (out.last_mut(), rest.peek())
-            {
-                if ends_in_digit(number) && is_unit(unit) {
-                    number.push((" ".into(), style));
-                    if let Some(Token::Word(unit)) = rest.next() {
-                        number.extend(unit);
-                    }
-                    continue;
-                }
+            && ends_in_digit(number)
+            && is_unit(unit)
+        {
+            number.push((" ".into(), style));
+            if let Some(Token::Word(unit)) = rest.next() {
+                number.extend(unit);
             }
+            continue;
         }
         out.push(token);
     }
