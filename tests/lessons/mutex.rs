@@ -3,22 +3,12 @@
 //! 10 in 0.1 s, 40 updates lost.
 
 use lanes::catalog::catalog;
-use lanes::trace::{Level, Trace};
+use lanes::trace::Level;
 
 use crate::support::*;
 
 fn line_of(needle: &str) -> u32 {
     source_line("mutex", needle)
-}
-
-/// Every log line whose text contains `needle`: (time, lane name, text).
-fn logs_with<'a>(trace: &'a Trace, needle: &str) -> Vec<(u64, &'a str, &'a str)> {
-    trace
-        .logs()
-        .into_iter()
-        .filter(|(.., text)| text.contains(needle))
-        .map(|(t, lane, _, text)| (t, lane.map_or("", |l| trace.lane_name(l)), text))
-        .collect()
 }
 
 const WORKERS: [&str; 5] = ["worker 1", "worker 2", "worker 3", "worker 4", "worker 5"];

@@ -2,22 +2,11 @@
 //! an item; a bounded mpsc channel of 10 that closes when the senders drop.
 
 use lanes::catalog::catalog;
-use lanes::trace::Trace;
 
 use crate::support::*;
 
 fn line_of(needle: &str) -> u32 {
     source_line("queue", needle)
-}
-
-/// Every log line whose text contains `needle`: (time, lane name, text).
-fn logs_with<'a>(trace: &'a Trace, needle: &str) -> Vec<(u64, &'a str, &'a str)> {
-    trace
-        .logs()
-        .into_iter()
-        .filter(|(.., text)| text.contains(needle))
-        .map(|(t, lane, _, text)| (t, lane.map_or("", |l| trace.lane_name(l)), text))
-        .collect()
 }
 
 #[test]

@@ -97,3 +97,13 @@ pub fn assert_no_unknown_waits(trace: &Trace) {
         }
     }
 }
+
+/// Every log line whose text contains `needle`: (time, lane name, text).
+pub fn logs_with<'a>(trace: &'a Trace, needle: &str) -> Vec<(u64, &'a str, &'a str)> {
+    trace
+        .logs()
+        .into_iter()
+        .filter(|(.., text)| text.contains(needle))
+        .map(|(t, lane, _, text)| (t, lane.map_or("", |l| trace.lane_name(l)), text))
+        .collect()
+}
