@@ -5,6 +5,8 @@
 //! outside ASCII) both stay readable.
 
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Theme {
@@ -152,6 +154,23 @@ impl Theme {
 
     pub fn focused_border(&self) -> Style {
         self.fg(Color::Cyan)
+    }
+
+    /// The bordered, titled block every pane is drawn in.
+    pub fn pane<'a>(
+        &self,
+        title: impl Into<std::borrow::Cow<'a, str>>,
+        focused: bool,
+    ) -> Block<'a> {
+        Block::new()
+            .borders(Borders::ALL)
+            .border_set(self.border_set())
+            .border_style(if focused {
+                self.focused_border()
+            } else {
+                self.border()
+            })
+            .title(Span::styled(title, self.title()))
     }
 
     /// The selected row of a list or the lanes view.

@@ -12,7 +12,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Widget};
+use ratatui::widgets::{Block, Widget};
 use syntect::easy::ScopeRangeIterator;
 use syntect::highlighting::{
     FontStyle, Highlighter, ScopeSelectors, Theme as SyntaxTheme, ThemeSet,
@@ -275,15 +275,7 @@ fn number_width(lines: usize) -> usize {
 impl CodePane<'_> {
     fn block(&self) -> Block<'_> {
         let theme = self.theme;
-        Block::default()
-            .borders(Borders::ALL)
-            .border_set(theme.border_set())
-            .border_style(if self.focused {
-                theme.focused_border()
-            } else {
-                theme.border()
-            })
-            .title(Span::styled(self.title, theme.title()))
+        theme.pane(self.title, self.focused)
     }
 
     /// The first line shown: `scroll`, but never so far that the view
@@ -350,28 +342,14 @@ impl CodePane<'_> {
         let shown = if width <= usize::from(room) {
             text
         } else {
-            cut_with_ellipsis(&text, room, self.theme)
+            super::fit(
+                &text,
+                usize::from(room),
+                if self.theme.ascii { "." } else { "…" },
+            )
         };
         buf.set_stringn(x, row.y, shown, usize::from(room), self.theme.waiting());
     }
-}
-
-/// `text` cut to `width` columns, the last one an ellipsis.
-fn cut_with_ellipsis(text: &str, width: u16, theme: &Theme) -> String {
-    let ellipsis = if theme.ascii { "." } else { "…" };
-    let keep = usize::from(width.saturating_sub(1));
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = Span::raw(c.to_string()).width();
-        if used + w > keep {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    out.push_str(ellipsis);
-    out
 }
 
 impl Widget for &CodePane<'_> {

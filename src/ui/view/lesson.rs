@@ -97,15 +97,7 @@ impl Widget for &LessonView<'_> {
 impl LessonView<'_> {
     fn block<'b>(&self, title: String, focused: bool) -> Block<'b> {
         let theme = self.theme;
-        Block::new()
-            .borders(Borders::ALL)
-            .border_set(theme.border_set())
-            .border_style(if focused {
-                theme.focused_border()
-            } else {
-                theme.border()
-            })
-            .title(Span::styled(title, theme.title()))
+        theme.pane(title, focused)
     }
 
     fn draw_lanes_block(&self, area: Rect, buf: &mut Buffer) {

@@ -89,3 +89,29 @@ fn draw_picker(app: &App, area: Rect, buf: &mut ratatui::buffer::Buffer) {
     ));
     Paragraph::new(Line::from(spans)).render(status, buf);
 }
+
+/// `text`, cut to `width` columns with `ellipsis` at the end when it does
+/// not fit.
+pub(crate) fn fit(text: &str, width: usize, ellipsis: &str) -> String {
+    if Span::raw(text).width() <= width {
+        return text.to_string();
+    }
+    let ellipsis_width = Span::raw(ellipsis).width();
+    let (room, ellipsis) = if width > ellipsis_width {
+        (width - ellipsis_width, ellipsis)
+    } else {
+        (width, "")
+    };
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = Span::raw(c.encode_utf8(&mut [0; 4]) as &str).width();
+        if used + w > room {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push_str(ellipsis);
+    out
+}

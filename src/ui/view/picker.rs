@@ -3,6 +3,7 @@
 //! selected lesson. Below `PREVIEW_MIN_WIDTH` columns the list takes the
 //! whole width.
 
+use super::fit;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
@@ -530,32 +531,6 @@ fn scroll_offset(previous: usize, selected: Option<usize>, rows: usize, height: 
 /// phrase.
 fn hook(title: &str) -> &str {
     title.split_once(": ").map_or(title, |(hook, _)| hook)
-}
-
-/// `text`, cut to `width` columns with `ellipsis` at the end when it does
-/// not fit.
-fn fit(text: &str, width: usize, ellipsis: &str) -> String {
-    if Span::raw(text).width() <= width {
-        return text.to_string();
-    }
-    let ellipsis_width = Span::raw(ellipsis).width();
-    let (room, ellipsis) = if width > ellipsis_width {
-        (width - ellipsis_width, ellipsis)
-    } else {
-        (width, "")
-    };
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = Span::raw(c.encode_utf8(&mut [0; 4]) as &str).width();
-        if used + w > room {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    out.push_str(ellipsis);
-    out
 }
 
 /// A story's first paragraph as plain text: Markdown headings skipped,

@@ -13,7 +13,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Widget};
+use ratatui::widgets::{Block, Widget};
 
 use crate::ui::theme::Theme;
 
@@ -621,15 +621,7 @@ fn chars_of(parts: Vec<(String, Style)>) -> Vec<(char, Style)> {
 impl StoryPane<'_> {
     fn block(&self, position: Option<String>) -> Block<'_> {
         let theme = self.theme;
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_set(theme.border_set())
-            .border_style(if self.focused {
-                theme.focused_border()
-            } else {
-                theme.border()
-            })
-            .title(Span::styled(self.title, theme.title()));
+        let block = theme.pane(self.title, self.focused);
         match position {
             Some(text) => block.title_bottom(Line::styled(text, theme.dim()).right_aligned()),
             None => block,
