@@ -154,26 +154,24 @@ fn lanes_view(c: &mut Criterion) {
     group.finish();
 }
 
-/// The mutex lesson with 999 workers, run to its end.
-fn mutex_run() -> App {
+/// Lesson `id` with `knobs`, opened in an app and run to its end.
+fn finished_run(id: &str, knobs: &[&str]) -> App {
     let lessons = catalog().expect("the lessons are consistent");
-    let lesson = lessons.lesson("mutex").expect("the mutex lesson");
-    let knobs = lesson
-        .knobs_with(&["workers=999", "increments=33", "lock=false"])
-        .expect("valid knobs");
+    let lesson = lessons.lesson(id).expect("the lesson exists");
+    let knobs = lesson.knobs_with(knobs).expect("valid knobs");
     let mut app = App::new(lessons, THEME, None);
     app.open_lesson(lesson, knobs, true);
     app.tick(Duration::from_secs(3600));
     let deadline = Instant::now() + Duration::from_secs(120);
     while !app.lesson().unwrap().playback.is_finished() {
-        assert!(Instant::now() < deadline, "the mutex run did not finish");
+        assert!(Instant::now() < deadline, "the {id} run did not finish");
         std::thread::sleep(Duration::from_millis(5));
         app.tick(Duration::ZERO);
     }
     app.tick(Duration::ZERO);
     let trace = app.lesson().unwrap().trace();
     eprintln!(
-        "lesson screen: mutex run of {} lanes and {} events",
+        "lesson screen: {id} run of {} lanes and {} events",
         trace.lanes().len(),
         trace.events().len()
     );
@@ -181,7 +179,7 @@ fn mutex_run() -> App {
 }
 
 fn lesson_screen(c: &mut Criterion) {
-    let mut app = mutex_run();
+    let mut app = finished_run("mutex", &["workers=999", "increments=33", "lock=false"]);
     app.size = (WIDTH, HEIGHT);
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a test terminal");
     let mut group = c.benchmark_group("lesson screen mutex 1000 lanes 200x50");
@@ -204,29 +202,9 @@ fn lesson_screen(c: &mut Criterion) {
 /// The semaphore lesson with 10,000 requests, 100 at a time, run to its
 /// end: 10,001 lanes, `main` folded into one summarised row.
 fn ten_thousand(c: &mut Criterion) {
-    let lessons = catalog().expect("the lessons are consistent");
-    let lesson = lessons.lesson("semaphore").expect("the semaphore lesson");
-    let knobs = lesson
-        .knobs_with(&["requests=10000", "permits=100", "work_ms=100"])
-        .expect("valid knobs");
-    let mut app = App::new(lessons, THEME, None);
-    app.open_lesson(lesson, knobs, true);
-    app.tick(Duration::from_secs(3600));
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !app.lesson().unwrap().playback.is_finished() {
-        assert!(
-            Instant::now() < deadline,
-            "the semaphore run did not finish"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-        app.tick(Duration::ZERO);
-    }
-    app.tick(Duration::ZERO);
-    let trace = app.lesson().unwrap().trace();
-    eprintln!(
-        "lesson screen: semaphore run of {} lanes and {} events",
-        trace.lanes().len(),
-        trace.events().len()
+    let mut app = finished_run(
+        "semaphore",
+        &["requests=10000", "permits=100", "work_ms=100"],
     );
     app.size = (WIDTH, HEIGHT);
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a test terminal");

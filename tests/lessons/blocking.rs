@@ -187,11 +187,7 @@ fn the_three_tasks_are_children_of_main() {
         let trace = run("blocking", knobs);
         let main = lane(&trace, "main");
         assert_eq!(trace.parent(main), None);
-        let names: Vec<&str> = trace
-            .children(Some(main))
-            .into_iter()
-            .map(|l| trace.lane_name(l))
-            .collect();
+        let names = child_names(&trace, main);
         assert_eq!(names, ["sleeper 1", "sleeper 2", "blocker"]);
     }
 }

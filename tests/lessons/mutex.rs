@@ -117,11 +117,7 @@ fn other_knob_values() {
 fn every_worker_is_a_child_of_main() {
     let trace = run("mutex", &[]);
     let main = lane(&trace, "main");
-    let names: Vec<&str> = trace
-        .children(Some(main))
-        .iter()
-        .map(|&l| trace.lane_name(l))
-        .collect();
+    let names = child_names(&trace, main);
     assert_eq!(names, WORKERS);
     assert_eq!(trace.children(None), [main]);
 }

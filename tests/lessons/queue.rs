@@ -113,11 +113,7 @@ fn no_lane_ever_waits_on_unknown() {
 fn every_producer_and_consumer_is_a_child_of_main() {
     let trace = run("queue", &[]);
     let main = lane(&trace, "main");
-    let names: Vec<&str> = trace
-        .children(Some(main))
-        .iter()
-        .map(|&l| trace.lane_name(l))
-        .collect();
+    let names = child_names(&trace, main);
     assert_eq!(
         names,
         [

@@ -107,3 +107,12 @@ pub fn logs_with<'a>(trace: &'a Trace, needle: &str) -> Vec<(u64, &'a str, &'a s
         .map(|(t, lane, _, text)| (t, lane.map_or("", |l| trace.lane_name(l)), text))
         .collect()
 }
+
+/// The names of `parent`'s child lanes, in creation order.
+pub fn child_names(trace: &Trace, parent: LaneId) -> Vec<&str> {
+    trace
+        .children(Some(parent))
+        .into_iter()
+        .map(|l| trace.lane_name(l))
+        .collect()
+}
