@@ -7,7 +7,13 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::{env, fs};
 
-const FILES: [&str; 4] = ["lesson.rs", "lesson.toml", "story.md", "twin.py"];
+const FILES: [&str; 5] = [
+    "lesson.rs",
+    "lesson.toml",
+    "scenario.md",
+    "story.md",
+    "twin.py",
+];
 
 fn main() {
     let root = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap()).join("lessons");
@@ -47,11 +53,12 @@ fn main() {
         };
         let _ = writeln!(
             table,
-            "    LessonFiles {{ folder: {folder:?}, source: {}, meta: {}, story: {}, twin: {}, \
+            "    LessonFiles {{ folder: {folder:?}, source: {}, meta: {}, scenario: {}, story: {}, twin: {}, \
              entry: |knobs| Box::pin(async move {{ \
              crate::engine::LessonOutcome(crate::engine::Outcome::failure(&{module}::run(knobs).await)) }}) }},",
             text("lesson.rs"),
             text("lesson.toml"),
+            text("scenario.md"),
             text("story.md"),
             text("twin.py"),
         );

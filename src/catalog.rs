@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 pub use crate::engine::Clock;
 use crate::engine::{BoxFuture, Knobs, RunSpec};
+use crate::predict::{KnobText, Measure, Value};
 use crate::trace::KnobValue;
 
 /// One lesson folder as compiled in.
@@ -16,6 +17,7 @@ pub(crate) struct LessonFiles {
     pub folder: &'static str,
     pub source: &'static str,
     pub meta: &'static str,
+    pub scenario: &'static str,
     pub story: &'static str,
     pub twin: &'static str,
     pub entry: fn(Knobs) -> BoxFuture,
@@ -63,6 +65,8 @@ pub struct Knob {
     pub min: Option<u64>,
     pub max: Option<u64>,
     pub choices: Option<Vec<String>>,
+    /// `"ms"`: a duration in milliseconds, read as seconds in sentences.
+    pub unit: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -76,10 +80,21 @@ pub enum DefaultValue {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Predict {
+    /// A template: `{knob}` and `{knob:singular/plural}` are filled in with
+    /// the knobs the lesson runs with.
     pub question: String,
+    /// What the run is measured for; never a stored answer.
+    pub measure: Measure,
+    /// Sorted by value, as the learner reads them (1-based keys).
     pub choices: Vec<String>,
-    /// 1-based, as the learner types it.
-    pub answer: usize,
+    /// How far a measured time may be from a choice and still fit it, in
+    /// ms: 1 by default; more for lessons that measure real time.
+    #[serde(default = "default_tolerance_ms")]
+    pub tolerance_ms: u64,
+}
+
+fn default_tolerance_ms() -> u64 {
+    1
 }
 
 pub struct Chapter {
@@ -100,7 +115,11 @@ pub struct Lesson {
     pub predict: Predict,
     /// The Rust that runs, verbatim.
     pub source: &'static str,
-    /// The lesson's text (Markdown).
+    /// What the learner reads before the run (Markdown): the scenario,
+    /// never its outcome.
+    pub scenario: &'static str,
+    /// What the learner reads after the run starts (Markdown): what
+    /// happened and why, the asyncio twin, where Rust differs, pitfalls.
     pub story: &'static str,
     /// The asyncio twin (Python).
     pub twin: &'static str,
@@ -185,12 +204,7 @@ fn lesson_from(files: &'static LessonFiles, id: &str, chapter: usize) -> Result<
     for knob in &meta.knob {
         knob.check().map_err(|e| format!("{where_}: {e}"))?;
     }
-    let p = &meta.predict;
-    if p.answer == 0 || p.answer > p.choices.len() || p.choices.len() > 9 {
-        return Err(format!(
-            "{where_}: predict needs 1–9 choices and an answer among them"
-        ));
-    }
+    check_predict(&meta.predict, &meta.knob).map_err(|e| format!("{where_}: {e}"))?;
     Ok(Lesson {
         id: id.to_string(),
         number,
@@ -202,11 +216,41 @@ fn lesson_from(files: &'static LessonFiles, id: &str, chapter: usize) -> Result<
         knobs: meta.knob,
         predict: meta.predict,
         source: files.source,
+        scenario: files.scenario,
         story: files.story,
         twin: files.twin,
         source_file: Box::leak(format!("{}/lesson.rs", files.folder).into_boxed_str()),
         entry: files.entry,
     })
+}
+
+/// A question the learner can answer and the run can judge: 2 to 9
+/// choices, sorted by value, and templates naming only declared knobs.
+fn check_predict(predict: &Predict, knobs: &[Knob]) -> Result<(), String> {
+    if !(2..=9).contains(&predict.choices.len()) {
+        return Err("predict needs 2 to 9 choices".into());
+    }
+    let order: Vec<Option<f64>> = predict
+        .choices
+        .iter()
+        .map(|c| Value::parse(c).order())
+        .collect();
+    if order.iter().all(Option::is_some) && !order.windows(2).all(|w| w[0] < w[1]) {
+        return Err("predict choices must be sorted by value".into());
+    }
+    let mut templates = vec![predict.question.as_str()];
+    match &predict.measure {
+        Measure::RunEnd => {}
+        Measure::LaneEnd(t) | Measure::LogValue(t) => templates.push(t),
+    }
+    for template in templates {
+        for name in crate::predict::template_names(template) {
+            if !knobs.iter().any(|k| k.name == name) {
+                return Err(format!("predict names '{{{name}}}', which is not a knob"));
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Catalog {
@@ -354,7 +398,49 @@ impl fmt::Display for KnobError {
     }
 }
 
+impl KnobText for Lesson {
+    fn knob_text(&self, name: &str, value: &KnobValue) -> String {
+        let unit = self
+            .knobs
+            .iter()
+            .find(|k| k.name == name)
+            .and_then(|k| k.unit.as_deref());
+        match (unit, value) {
+            (Some("ms"), KnobValue::Int(ms)) => crate::render::text::seconds(ms * 1000),
+            _ => value.to_string(),
+        }
+    }
+}
+
 impl Lesson {
+    /// The question as it reads with these knobs.
+    pub fn question(&self, knobs: &Knobs) -> String {
+        crate::predict::fill(&self.predict.question, knobs, self)
+    }
+
+    /// What the question measures, for these knobs.
+    pub fn measure(&self, knobs: &Knobs) -> Measure {
+        crate::predict::filled(&self.predict.measure, knobs, self)
+    }
+
+    /// Judges an answer (0-based) given before a run with `knobs`, on the
+    /// run's trace.
+    pub fn verdict(
+        &self,
+        knobs: &Knobs,
+        trace: &crate::trace::Trace,
+        answer: Option<usize>,
+    ) -> crate::predict::Verdict {
+        let measured = crate::predict::measure(&self.measure(knobs), trace);
+        crate::predict::Verdict::judge(
+            &self.predict.choices,
+            measured,
+            self.predict.tolerance_ms * 1000,
+            answer,
+            *knobs == self.default_knobs(),
+        )
+    }
+
     pub fn default_knobs(&self) -> Knobs {
         Knobs::new(
             self.knobs

@@ -8,6 +8,7 @@ extern crate self as lanes;
 
 pub mod catalog;
 pub mod engine;
+pub mod predict;
 pub mod render;
 pub mod trace;
 pub mod ui;

@@ -406,8 +406,8 @@ fn semaphore_runs_pauses_rewinds_and_quits_cleanly() {
     // The lanes come a moment after the first frame.
     tui.wait_for("request 20", SHOW);
 
-    // Answer 2 (3.5 s, the right one) and run.
-    tui.send("2");
+    // Answer 3 (3.5 s, the right one) and run.
+    tui.send("3");
     tui.wait_for("space runs the lesson; your answer is checked", SHOW);
     tui.send(" ");
     tui.wait_status("playing", |s| s.is("playing"));

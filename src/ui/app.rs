@@ -395,11 +395,16 @@ mod tests {
         let semaphore = app.catalog.lesson("semaphore").unwrap();
         app.open_lesson(semaphore, semaphore.default_knobs(), false);
         assert!(lesson(&app).at_start());
-        press(&mut app, &[KeyCode::Char('2')]);
-        assert_eq!(lesson(&app).answer, Some(2));
-        assert_eq!(lesson(&app).answered_right(), Some(true));
+        // The choices are sorted: 0.5 s, 3.3 s, 3.5 s, 10.0 s.
+        press(&mut app, &[KeyCode::Char('3')]);
+        assert_eq!(lesson(&app).answer, Some(3));
+        assert_eq!(
+            lesson(&app).answered_right(),
+            None,
+            "judged when the run ends"
+        );
         press(&mut app, &[KeyCode::Char('9')]); // not a choice: ignored
-        assert_eq!(lesson(&app).answer, Some(2));
+        assert_eq!(lesson(&app).answer, Some(3));
         press(&mut app, &[KeyCode::Char(' ')]);
         assert!(lesson(&app).playback.is_playing());
         app.tick(Duration::from_secs(5));

@@ -224,8 +224,18 @@ impl LessonState {
 
     /// Whether the learner's answer matches what the run showed.
     pub fn answered_right(&self) -> Option<bool> {
-        self.answer
-            .map(|a| a as usize == self.lesson.predict.answer)
+        self.verdict().and_then(|v| v.scored.ok())
+    }
+
+    /// The verdict, once the run has ended.
+    pub fn verdict(&self) -> Option<crate::predict::Verdict> {
+        self.playback.is_finished().then(|| {
+            self.lesson.verdict(
+                &self.knobs,
+                self.trace(),
+                self.answer.map(|a| a as usize - 1),
+            )
+        })
     }
 
     pub fn restart(&mut self, knobs: Option<Knobs>) {

@@ -87,8 +87,7 @@ fn no_lane_waits_on_unknown() {
 
 #[test]
 fn predict_answer_is_the_measured_concurrent_total() {
-    let predict = &catalog().unwrap().lesson("join").unwrap().predict;
-    assert_eq!(predict.choices[predict.answer - 1], "0.5 s");
+    assert_eq!(shown_choice("join", &[]), Some("0.5 s"));
     let trace = run("join", &[]);
     let first = trace.first_run_us(lane(&trace, "concurrent 1")).unwrap();
     assert_eq!(finished_at(&trace) - first, s(0.5));

@@ -139,8 +139,8 @@ fn no_lane_ever_waits_on_unknown() {
 
 #[test]
 fn predict_answer_is_what_the_run_shows() {
-    let lesson = catalog().unwrap().lesson("mutex").unwrap();
-    assert_eq!(lesson.predict.choices[lesson.predict.answer - 1], "0.5 s");
+    assert_eq!(shown_choice("mutex", &[]), Some("0.5 s"));
+    assert_eq!(shown_choice("mutex", &["lock=false"]), Some("0.1 s"));
     let trace = run("mutex", &[]);
     assert_eq!(done_at(&trace, lane(&trace, "main")), s(0.5));
 }

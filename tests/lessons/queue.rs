@@ -128,9 +128,7 @@ fn every_producer_and_consumer_is_a_child_of_main() {
 
 #[test]
 fn predict_answer_is_what_the_run_shows() {
-    let lesson = catalog().unwrap().lesson("queue").unwrap();
-    let answer = &lesson.predict.choices[lesson.predict.answer - 1];
-    assert_eq!(answer, "0.8 s");
+    assert_eq!(shown_choice("queue", &[]), Some("0.8 s"));
     let trace = run("queue", &[]);
     assert_eq!(done_at(&trace, lane(&trace, "main")), s(0.8));
 }

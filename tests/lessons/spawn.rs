@@ -67,8 +67,7 @@ fn no_lane_waits_on_unknown() {
 
 #[test]
 fn predict_answer_is_when_main_ends() {
-    let predict = &catalog().unwrap().lesson("spawn").unwrap().predict;
-    assert_eq!(predict.choices[predict.answer - 1], "2.0 s");
+    assert_eq!(shown_choice("spawn", &[]), Some("2.0 s"));
     let trace = run("spawn", &[]);
     assert_eq!(done_at(&trace, lane(&trace, "main")), s(2.0));
 }

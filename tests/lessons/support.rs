@@ -116,3 +116,13 @@ pub fn child_names(trace: &Trace, parent: LaneId) -> Vec<&str> {
         .map(|l| trace.lane_name(l))
         .collect()
 }
+
+/// The choice of the lesson's question that its run with `knobs` shows,
+/// measured on the trace as the interface measures it.
+pub fn shown_choice(id: &str, knobs: &[&str]) -> Option<&'static str> {
+    let lesson = catalog().unwrap().lesson(id).unwrap();
+    let values = lesson.knobs_with(knobs).unwrap();
+    let trace = run(id, knobs);
+    let verdict = lesson.verdict(&values, &trace, None);
+    verdict.fitting.map(|i| lesson.predict.choices[i].as_str())
+}

@@ -166,7 +166,11 @@ impl LessonView<'_> {
         let predict = &state.lesson.predict;
         let glyphs = theme.glyphs();
         if state.playback.is_finished() {
-            let shown = &predict.choices[predict.answer - 1];
+            let verdict = state.verdict();
+            let shown = verdict
+                .as_ref()
+                .and_then(|v| v.shown.as_ref())
+                .map_or("nothing".to_string(), |v| v.to_string());
             return match (state.answer, state.answered_right()) {
                 (Some(a), Some(true)) => vec![Line::from(vec![
                     Span::styled(
@@ -191,7 +195,10 @@ impl LessonView<'_> {
                     Span::raw(format!("the run shows {shown}.")),
                 ])],
                 (None, _) => wrap(
-                    &format!("Predict: {} The run shows {shown}.", predict.question),
+                    &format!(
+                        "Predict: {} The run shows {shown}.",
+                        state.lesson.question(&state.knobs)
+                    ),
                     width as usize,
                 )
                 .into_iter()
@@ -212,18 +219,20 @@ impl LessonView<'_> {
                 None => Vec::new(),
             };
         }
-        let mut lines: Vec<Line<'static>> =
-            wrap(&format!("Predict: {}", predict.question), width as usize)
-                .into_iter()
-                .enumerate()
-                .map(|(i, text)| match text.strip_prefix("Predict: ") {
-                    Some(rest) if i == 0 => Line::from(vec![
-                        Span::styled("Predict: ", theme.heading()),
-                        Span::raw(rest.to_string()),
-                    ]),
-                    _ => Line::raw(text),
-                })
-                .collect();
+        let mut lines: Vec<Line<'static>> = wrap(
+            &format!("Predict: {}", state.lesson.question(&state.knobs)),
+            width as usize,
+        )
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| match text.strip_prefix("Predict: ") {
+            Some(rest) if i == 0 => Line::from(vec![
+                Span::styled("Predict: ", theme.heading()),
+                Span::raw(rest.to_string()),
+            ]),
+            _ => Line::raw(text),
+        })
+        .collect();
         let mut choices = Vec::new();
         for (i, choice) in predict.choices.iter().enumerate() {
             let picked = state.answer == Some(i as u8 + 1);

@@ -443,7 +443,7 @@ impl PickerView<'_> {
         let mut lines = vec![
             Line::default(),
             Line::styled("Predict", theme.heading()),
-            Line::styled(lesson.predict.question.clone(), theme.text()),
+            Line::styled(lesson.question(&lesson.default_knobs()), theme.text()),
         ];
         let mut line: Vec<Span<'static>> = Vec::new();
         for (n, choice) in lesson.predict.choices.iter().enumerate() {
@@ -643,7 +643,7 @@ mod tests {
             "Knobs",
             "permits = 3    how many requests may work at once",
             "Predict",
-            "1) 0.5 s   2) 3.5 s   3) 3.3 s   4) 10.0 s",
+            "1) 0.5 s   2) 3.3 s   3) 3.5 s   4) 10.0 s",
             "Open it to answer; the story follows.",
         ] {
             assert!(
