@@ -1,7 +1,6 @@
 //! `join`: 10 fetches of 0.5 s, one by one (5.0 s), then with `join_all` (0.5 s).
 
 use crate::support::*;
-use lanes::catalog::catalog;
 
 fn line_of(needle: &str) -> u32 {
     source_line("join", needle)

@@ -2,7 +2,6 @@
 //! pauses 0.01 s, writes. With the lock: 50 in 0.5 s, in turns. Without:
 //! 10 in 0.1 s, 40 updates lost.
 
-use lanes::catalog::catalog;
 use lanes::trace::Level;
 
 use crate::support::*;

@@ -1,8 +1,6 @@
 //! `queue`: 2 producers × 5 items, one put every 0.1 s; 3 consumers, 0.2 s
 //! an item; a bounded mpsc channel of 10 that closes when the senders drop.
 
-use lanes::catalog::catalog;
-
 use crate::support::*;
 
 fn line_of(needle: &str) -> u32 {

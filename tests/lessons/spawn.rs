@@ -1,7 +1,6 @@
 //! `spawn`: A (2 s) and B (1 s) spawned; main works 0.5 s, then awaits A, then B.
 
 use crate::support::*;
-use lanes::catalog::catalog;
 
 fn line_of(needle: &str) -> u32 {
     source_line("spawn", needle)

@@ -1,7 +1,6 @@
 //! `timeout`: an operation that needs 5 s (four steps of 1.25 s), given 2 s.
 
 use crate::support::*;
-use lanes::catalog::catalog;
 use lanes::trace::Level;
 
 fn line_of(needle: &str) -> u32 {
