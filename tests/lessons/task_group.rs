@@ -2,6 +2,7 @@
 //! at 1.5 s and the unfinished siblings are aborted.
 
 use crate::support::*;
+use lanes::catalog::catalog;
 use lanes::trace::{EventKind, Trace};
 
 fn line_of(needle: &str) -> u32 {
