@@ -32,6 +32,7 @@ use lanes::trace::{Event, EventKind, Header, LaneId, Trace};
 use lanes::ui::action::Action;
 use lanes::ui::app::App;
 use lanes::ui::lesson::lane_rows;
+use lanes::ui::snapshot::shown_rows;
 use lanes::ui::theme::Theme;
 use lanes::ui::view::draw;
 use lanes::ui::view::lanes::{LanesView, axis_span};
@@ -119,10 +120,11 @@ fn lanes_frame(
     buf: &mut Buffer,
 ) {
     let rows = lane_rows(trace, folded, view_us);
+    let end = (scroll + HEIGHT as usize).min(rows.len());
+    let shown = shown_rows(trace, &rows[scroll.min(end)..end], view_us);
     let view = LanesView {
         trace,
-        rows: &rows,
-        scroll,
+        rows: &shown,
         selected: rows.get(scroll + 3).map(|r| r.lane),
         view_us,
         span: axis_span(Duration::from_micros(trace.last_t_us())),
@@ -180,12 +182,16 @@ fn finished_run(id: &str, knobs: &[&str]) -> App {
 
 fn lesson_screen(c: &mut Criterion) {
     let mut app = finished_run("mutex", &["workers=999", "increments=33", "lock=false"]);
-    app.size = (WIDTH, HEIGHT);
+    app.drawn.size = (WIDTH, HEIGHT);
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a test terminal");
     let mut group = c.benchmark_group("lesson screen mutex 1000 lanes 200x50");
     group.bench_function("folded (as it opens)", |b| {
         b.iter(|| {
-            terminal.draw(|frame| draw(frame, &app)).expect("drawn");
+            terminal
+                .draw(|frame| {
+                    draw(frame, &app);
+                })
+                .expect("drawn");
         })
     });
     app.update(Action::Down); // main
@@ -193,7 +199,11 @@ fn lesson_screen(c: &mut Criterion) {
     assert!(app.lesson().unwrap().rows().len() >= LANES as usize);
     group.bench_function("unfolded", |b| {
         b.iter(|| {
-            terminal.draw(|frame| draw(frame, &app)).expect("drawn");
+            terminal
+                .draw(|frame| {
+                    draw(frame, &app);
+                })
+                .expect("drawn");
         })
     });
     group.finish();
@@ -206,12 +216,16 @@ fn ten_thousand(c: &mut Criterion) {
         "semaphore",
         &["requests=10000", "permits=100", "work_ms=100"],
     );
-    app.size = (WIDTH, HEIGHT);
+    app.drawn.size = (WIDTH, HEIGHT);
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a test terminal");
     let mut group = c.benchmark_group("lesson screen semaphore 10001 lanes 200x50");
     group.bench_function("folded (as it opens)", |b| {
         b.iter(|| {
-            terminal.draw(|frame| draw(frame, &app)).expect("drawn");
+            terminal
+                .draw(|frame| {
+                    draw(frame, &app);
+                })
+                .expect("drawn");
         })
     });
     group.finish();

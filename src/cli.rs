@@ -151,6 +151,10 @@ fn interface_with(opening: Option<Opening>, theme: Theme) -> Result<(), Failure>
             "the interface needs a terminal; try `lanes run <id>`".into(),
         ));
     }
+    // Panic hooks in a fixed order: the terminal's first, then the one
+    // that keeps a lesson's panics to its own lane (it runs first).
+    lanes::ui::terminal::install_panic_hook();
+    lanes::engine::install_quiet_panic_hook();
     let mut app = App::new(catalog, theme, Progress::default_path());
     if let Some(Opening {
         lesson,

@@ -357,7 +357,7 @@ fn lock(output: &Mutex<Output>) -> MutexGuard<'_, Output> {
 #[derive(Debug)]
 struct Status {
     line: String,
-    /// `paused`, `playing`, `finished` or `rewound`.
+    /// `ready`, `paused`, `playing`, `finished`, `rewound` or `replaying`.
     mode: String,
     /// The time shown after `t`, in seconds.
     t: Option<f64>,
@@ -399,7 +399,7 @@ fn semaphore_runs_pauses_rewinds_and_quits_cleanly() {
 
     // Opened paused at time zero, the question in view.
     tui.wait_for(SEMAPHORE_QUESTION, START);
-    let status = tui.wait_status("paused at 0", |s| s.is("paused"));
+    let status = tui.wait_status("ready at 0", |s| s.is("ready"));
     assert_eq!(status.t, Some(0.0), "{}", status.line);
     let screen = tui.screen().contents();
     assert!(screen.contains("semaphore · Waves of three"), "{screen}");
@@ -408,7 +408,7 @@ fn semaphore_runs_pauses_rewinds_and_quits_cleanly() {
 
     // Answer 3 (3.5 s, the right one) and run.
     tui.send("3");
-    tui.wait_for("space runs the lesson; your answer is checked", SHOW);
+    tui.wait_for("space runs the lesson, and the run judges it", SHOW);
     tui.send(" ");
     tui.wait_status("playing", |s| s.is("playing"));
     tui.wait_for("Your prediction: 3.5 s", SHOW);
@@ -570,7 +570,7 @@ fn the_picker_filters_and_opens_a_lesson() {
     tui.wait_for("Enter open the lesson", SHOW);
     tui.send(ENTER);
     tui.wait_for("mutex · Taking turns", START);
-    let status = tui.wait_status("paused at 0", |s| s.is("paused"));
+    let status = tui.wait_status("ready at 0", |s| s.is("ready"));
     assert_eq!(status.t, Some(0.0), "{}", status.line);
     tui.send(CTRL_C);
     tui.assert_exited_cleanly("Ctrl-C in the lesson");
@@ -588,15 +588,17 @@ fn presenter_mode_and_back() {
     let screen = tui.wait_until("presenter mode", SHOW, |s| {
         let text = s.contents();
         !text.contains("[story]")
-            && text.starts_with("╭ semaphore · Waves of three")
+            && text.starts_with("╭ semaphore · ")
             && text.contains("request 20")
+            // A legend tells the states apart on a projector.
+            && text.contains("██ running")
     });
     let text = screen.contents();
-    assert!(!text.contains("What happens"), "{text}");
+    assert!(text.contains("══ sleeping"), "{text}");
     tui.send("p");
-    tui.wait_until("the story back", SHOW, |s| {
+    tui.wait_until("the text pane back", SHOW, |s| {
         let text = s.contents();
-        text.contains("[story]") && text.contains("What happens")
+        text.contains("[story]") && !text.contains("██ running")
     });
     tui.send(CTRL_C);
     tui.assert_exited_cleanly("Ctrl-C in the lesson");

@@ -17,13 +17,15 @@ use ratatui::style::Color;
 use ratatui::widgets::Widget;
 
 use lanes::catalog::{Catalog, catalog};
+use lanes::trace::LaneNow;
 use lanes::trace::{Event, EventKind, Header, LaneId, Trace};
 use lanes::ui::action::Action;
 use lanes::ui::app::App;
 use lanes::ui::lesson::{AUTO_FOLD_CHILDREN, Row, lane_rows};
+use lanes::ui::snapshot::shown_rows;
 use lanes::ui::theme::Theme;
 use lanes::ui::view::draw;
-use lanes::ui::view::lanes::{LaneNow, LanesView, axis_span, lane_at};
+use lanes::ui::view::lanes::{LanesView, axis_span};
 
 const COLOR: Theme = Theme::COLOR;
 
@@ -149,8 +151,24 @@ fn semaphore_finished(theme: Theme) -> App {
 
 fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
-    terminal.draw(|frame| draw(frame, app)).expect("drawn");
     terminal
+        .draw(|frame| {
+            draw(frame, app);
+        })
+        .expect("drawn");
+    terminal
+}
+
+/// Draws a frame as the event loop does, handing its layout to the app;
+/// returns the screen as text.
+fn frame(app: &mut App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
+    let mut drawn = None;
+    terminal
+        .draw(|f| drawn = Some(draw(f, app)))
+        .expect("drawn");
+    app.laid_out(drawn.expect("a frame"));
+    terminal.backend().to_string()
 }
 
 /// The screen as text: one quoted line a row (trailing blanks visible).
@@ -253,7 +271,7 @@ fn lesson_paused_at_zero_asks_the_question() {
     let app = semaphore_at_zero(COLOR);
     let text = screen(&app, 120, 36);
     assert!(text.contains("Predict:"), "{text}");
-    assert!(text.contains(" paused "), "{text}");
+    assert!(text.contains(" ready "), "{text}");
     assert_snapshot!("lesson_paused_at_zero", text);
 }
 
@@ -348,7 +366,7 @@ fn lesson_help() {
 fn lesson_presenter() {
     let mut app = semaphore_paused_at_1_2(COLOR);
     app.update(Action::TogglePresenter);
-    assert!(app.lesson().unwrap().presenter);
+    assert!(app.theme.presenter);
     assert_snapshot!("lesson_presenter", screen(&app, 120, 36));
 }
 
@@ -399,7 +417,7 @@ fn code_pane_marks_every_parked_line_that_has_a_line() {
     for lane in 1..=trace.lanes().len() as u32 {
         if let LaneNow::Waiting {
             line: Some(line), ..
-        } = lane_at(trace, lane, state.view_us())
+        } = trace.state_at(lane, state.view_us())
         {
             lines_with_waits.insert(line);
         }
@@ -494,8 +512,8 @@ fn nothing_a_learner_needs_is_cut() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// PgDn moves by the lane rows on screen, not by a fixed ten. The event
-/// loop records the screen size in `app.size`, as here.
+/// PgDn moves by the lane rows on screen, not by a fixed ten: the event
+/// loop hands each frame's layout back to the app, as `frame` does here.
 #[test]
 fn page_down_moves_by_a_screenful() {
     let mut app = lesson_with(
@@ -511,9 +529,15 @@ fn page_down_moves_by_a_screenful() {
     app.update(Action::TogglePlay);
     app.update(Action::Down); // main
     app.update(Action::ToggleFold); // unfold its 200 children
-    app.size = (120, 36);
-    let text = screen(&app, 120, 36);
-    assert!(text.contains("rows 1–29 of 201"), "{text}");
+    let text = frame(&mut app, 120, 36);
+    let at = text.find("rows 1–").expect("the rows position") + "rows 1–".len();
+    let page: usize = text[at..]
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a page size");
+    assert!(text.contains(&format!("rows 1–{page} of 201")), "{text}");
+    assert!(page > 20, "{text}");
     app.update(Action::PageDown);
     let state = app.lesson().unwrap();
     let rows = state.rows();
@@ -522,8 +546,8 @@ fn page_down_moves_by_a_screenful() {
         .position(|r| Some(r.lane) == state.selected)
         .unwrap();
     assert!(
-        (28..=29).contains(&index),
-        "PgDn from the first row went to row {index}, not a page (29 rows) down"
+        (page - 1..=page).contains(&index),
+        "PgDn from the first row went to row {index}, not a page ({page} rows) down"
     );
 }
 
@@ -774,10 +798,10 @@ fn render_lanes(
     height: u16,
 ) -> (Buffer, Duration) {
     let theme = COLOR;
+    let shown = shown_rows(trace, &rows[scroll..], view_us);
     let view = LanesView {
         trace,
-        rows,
-        scroll,
+        rows: &shown,
         selected: None,
         view_us,
         span: axis_span(Duration::from_micros(view_us)),

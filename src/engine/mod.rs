@@ -15,9 +15,9 @@ pub use driver::{HEADLESS_TIME_LIMIT, Pacing};
 pub use knobs::Knobs;
 pub use lane::{Awaiting, Cancellable, Lane, LaneExt};
 pub use outcome::{LessonOutcome, Outcome};
-pub use playback::{MAX_SPEED, MIN_SPEED, Playback};
+pub use playback::{MAX_SPEED, MIN_SPEED, Mode, Playback};
 pub use recorder::MAX_EVENTS;
-pub use run::{BoxFuture, Clock, Entry, LESSON_THREAD, Run, RunSpec};
+pub use run::{BoxFuture, Clock, Entry, LESSON_THREAD, Run, RunSpec, install_quiet_panic_hook};
 pub use signals::WATCHDOG_PERIOD;
 
 /// Runs `spec` to its end without pacing and returns its trace. A run

@@ -267,7 +267,7 @@ impl Drop for Run {
         if !self.over {
             self.stop();
         }
-        self.signals.watchdog.stop.store(true, Ordering::Release);
+        self.signals.watchdog.stop();
         if let Some(watchdog) = self.watchdog.take() {
             let _ = watchdog.join();
         }
@@ -300,7 +300,10 @@ fn lesson_thread(
         .thread_name(LESSON_THREAD)
         .on_thread_park(move || before_park(stall_detection))
         .on_thread_unpark(|| {
-            recorder::with(|r| r.invalidate_time());
+            recorder::with(|r| {
+                r.invalidate_time();
+                r.signals.watchdog.set_idle(false);
+            });
         })
         .build();
     let runtime = match runtime {
@@ -385,12 +388,15 @@ fn lesson_thread(
         r.flush();
     });
     recorder::uninstall();
+    // Nothing runs on this thread any more: nothing left to watch.
+    signals.watchdog.stop();
 }
 
 /// Runs each time the lesson's runtime runs out of work at an instant.
 fn before_park(stall_detection: bool) {
     recorder::with(|r| {
         r.flush();
+        r.signals.watchdog.set_idle(true);
         if !stall_detection || r.is_sealed() || r.signals.finished().is_some() {
             return;
         }
@@ -409,7 +415,11 @@ fn before_park(stall_detection: bool) {
     });
 }
 
-fn install_quiet_panic_hook() {
+/// Keeps panics on lesson threads quiet: they are recorded as failed
+/// lanes, and nothing else (no message, no terminal restore) may happen.
+/// Installed once, on the first run; an interface installs its own hook
+/// first (see `ui::terminal::install_panic_hook`) so that this one wraps it.
+pub fn install_quiet_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();

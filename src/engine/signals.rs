@@ -112,6 +112,11 @@ pub(crate) struct Watchdog {
     blocked_since_ns: AtomicU64,
     origin: Instant,
     pub stop: AtomicBool,
+    /// The lesson thread is parked (its runtime has nothing to do): no
+    /// poll can block, so the watchdog sleeps instead of sampling.
+    idle: AtomicBool,
+    /// The watchdog thread, to wake when the lesson thread wakes.
+    watcher: std::sync::OnceLock<std::thread::Thread>,
 }
 
 /// How often the watchdog looks. A poll shorter than this is never seen as
@@ -127,6 +132,28 @@ impl Watchdog {
             blocked_since_ns: AtomicU64::new(0),
             origin: Instant::now(),
             stop: AtomicBool::new(false),
+            idle: AtomicBool::new(false),
+            watcher: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The lesson thread parks (true) or wakes (false). Called from the
+    /// runtime's park hooks, not from polls.
+    pub fn set_idle(&self, idle: bool) {
+        let was = self.idle.swap(idle, Ordering::AcqRel);
+        if was
+            && !idle
+            && let Some(watcher) = self.watcher.get()
+        {
+            watcher.unpark();
+        }
+    }
+
+    /// Wakes the watchdog so that it sees `stop`.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(watcher) = self.watcher.get() {
+            watcher.unpark();
         }
     }
 
@@ -168,12 +195,22 @@ impl Watchdog {
         ))
     }
 
-    /// The watchdog thread's loop; returns when `stop` is set.
+    /// The watchdog thread's loop; returns when `stop` is set. While the
+    /// lesson thread is parked it sleeps, so a paused lesson costs nothing.
     pub fn watch(&self) {
+        let _ = self.watcher.set(std::thread::current());
         let mut last_seq = 0;
         let mut first_seen_ns = 0;
         let mut last_sample_ns = 0;
         while !self.stop.load(Ordering::Acquire) {
+            if self.idle.load(Ordering::Acquire)
+                && self.seq.load(Ordering::Acquire).is_multiple_of(2)
+            {
+                // Woken by `set_idle(false)`; the timeout is only a safety net.
+                std::thread::park_timeout(Duration::from_millis(250));
+                last_sample_ns = self.origin.elapsed().as_nanos() as u64;
+                continue;
+            }
             std::thread::sleep(WATCHDOG_PERIOD);
             let seq = self.seq.load(Ordering::Acquire);
             let now_ns = self.origin.elapsed().as_nanos() as u64;

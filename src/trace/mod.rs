@@ -6,7 +6,7 @@
 
 pub mod query;
 
-pub use query::{LaneEnd, LaneSpan, SpanState};
+pub use query::{LaneEnd, LaneNow, LaneSpan, SpanState};
 
 use std::fmt;
 

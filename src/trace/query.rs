@@ -45,7 +45,70 @@ pub enum SpanState {
     },
 }
 
+/// What a lane is doing at one instant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LaneNow<'t> {
+    /// Not spawned yet at that time.
+    Absent,
+    /// Spawned, not polled yet.
+    Queued,
+    /// Being polled since this time.
+    Running {
+        since_us: u64,
+    },
+    /// Parked on something since this time.
+    Waiting {
+        on: &'t str,
+        line: Option<u32>,
+        since_us: u64,
+    },
+    Done(u64),
+    Cancelled(u64),
+    Failed(u64, &'t str),
+}
+
+impl LaneNow<'_> {
+    pub fn has_ended(&self) -> bool {
+        matches!(
+            self,
+            LaneNow::Done(_) | LaneNow::Cancelled(_) | LaneNow::Failed(..)
+        )
+    }
+}
+
 impl Trace {
+    /// The lane's state at `t_us` (events at exactly `t_us` included).
+    /// A binary search in the lane's own events: the cost does not grow
+    /// with the rest of the trace.
+    pub fn state_at(&self, lane: LaneId, t_us: u64) -> LaneNow<'_> {
+        let Some(info) = self.lane(lane) else {
+            return LaneNow::Absent;
+        };
+        let events = self.events();
+        let upto = info
+            .events
+            .partition_point(|&i| events[i as usize].t_us <= t_us);
+        // The last event before `t_us` that says what the lane is doing
+        // (log lines do not).
+        for &i in info.events[..upto].iter().rev() {
+            let e = &events[i as usize];
+            return match e.kind {
+                EventKind::Spawned { .. } => LaneNow::Queued,
+                EventKind::Running => LaneNow::Running { since_us: e.t_us },
+                EventKind::Awaiting { on, line } => LaneNow::Waiting {
+                    on: self.text(on),
+                    line,
+                    since_us: e.t_us,
+                },
+                EventKind::Done => LaneNow::Done(e.t_us),
+                EventKind::Cancelled => LaneNow::Cancelled(e.t_us),
+                EventKind::Failed { detail } => LaneNow::Failed(e.t_us, self.text(detail)),
+                EventKind::Log { .. } | EventKind::End { .. } => continue,
+            };
+        }
+        LaneNow::Absent
+    }
+
     /// The first lane with exactly this name.
     pub fn lane_named(&self, name: &str) -> Option<LaneId> {
         (1..=self.lanes().len() as LaneId).find(|&l| self.lane_name(l) == name)

@@ -29,7 +29,9 @@ pub enum Action {
     Restart,
     Rewind,
     Forward,
+    RewindToStart,
     Live,
+    NextLesson,
     CancelLane,
     OpenKnobs,
     TogglePresenter,
@@ -42,8 +44,22 @@ pub enum Action {
     KnobLess,
     KnobMore,
     KnobApply,
+    KnobChar(char),
+    KnobBackspace,
+    // time
+    /// A frame's worth of real time has passed.
+    Tick(std::time::Duration),
     // mouse
-    Click { column: u16, row: u16 },
-    ScrollUp { column: u16, row: u16 },
-    ScrollDown { column: u16, row: u16 },
+    Click {
+        column: u16,
+        row: u16,
+    },
+    ScrollUp {
+        column: u16,
+        row: u16,
+    },
+    ScrollDown {
+        column: u16,
+        row: u16,
+    },
 }

@@ -13,9 +13,8 @@ use super::lesson::LessonState;
 use super::picker::PickerState;
 use super::progress::Progress;
 use super::theme::Theme;
+use super::view::Drawn;
 use super::view::code::Highlighted;
-use super::view::lanes::LanesView;
-use super::view::lesson::{LessonLayout, LessonView};
 
 pub enum Screen {
     Picker,
@@ -30,8 +29,8 @@ pub struct OpenLesson {
     /// Highlighting takes syntect a good fraction of a second the first
     /// time, so it is done on a thread; plain text shows meanwhile.
     highlighting: Option<Receiver<(Highlighted, Highlighted)>>,
-    /// Progress already written for this run.
-    recorded_finish: bool,
+    /// Progress already written for this attempt.
+    recorded: bool,
 }
 
 pub struct App {
@@ -39,15 +38,17 @@ pub struct App {
     pub screen: Screen,
     pub picker: PickerState,
     pub progress: Progress,
-    pub progress_path: Option<PathBuf>,
     pub theme: Theme,
     pub help: bool,
     pub help_scroll: u16,
     pub quit: bool,
-    /// A message for the picker's status line (e.g. a progress-file problem).
+    /// A message for the status line (e.g. a progress-file problem), shown
+    /// until the next key.
     pub notice: Option<String>,
-    /// The screen size as last drawn, for mouse hit-testing.
-    pub size: (u16, u16),
+    /// Where the last frame put things, for mouse hit-testing and paging.
+    pub drawn: Drawn,
+    /// Something changed since the last frame was drawn.
+    pub redraw: bool,
 }
 
 impl App {
@@ -64,13 +65,16 @@ impl App {
             screen: Screen::Picker,
             picker: PickerState::new(catalog),
             progress,
-            progress_path,
             theme,
             help: false,
             help_scroll: 0,
             quit: false,
             notice,
-            size: (80, 24),
+            drawn: Drawn {
+                size: (80, 24),
+                ..Drawn::default()
+            },
+            redraw: true,
         }
     }
 
@@ -100,8 +104,7 @@ impl App {
     }
 
     pub fn open_lesson(&mut self, lesson: &'static Lesson, knobs: Knobs, playing: bool) {
-        let mut state = LessonState::new(lesson, knobs, playing);
-        state.presenter = self.theme.presenter;
+        let state = LessonState::new(lesson, knobs, playing);
         let code = Highlighted::plain(lesson.source, &self.theme);
         let twin = Highlighted::plain(lesson.twin, &self.theme);
         let (done, highlighting) = mpsc::channel();
@@ -120,16 +123,23 @@ impl App {
             code,
             twin,
             highlighting: Some(highlighting),
-            recorded_finish: false,
+            recorded: false,
         }));
         self.picker.select(&lesson.id);
         if self.progress.mark_opened(&lesson.id) {
             self.save_progress();
         }
+        self.redraw = true;
     }
 
-    /// One frame: the lesson plays on; progress is noted when it finishes.
+    /// One frame's worth of real time: shorthand for `update(Tick)`.
     pub fn tick(&mut self, real: Duration) {
+        self.update(Action::Tick(real));
+    }
+
+    /// The lesson plays on; its highlighting arrives; progress is noted
+    /// when a run ends.
+    fn tick_lesson(&mut self, real: Duration) {
         let Screen::Lesson(open) = &mut self.screen else {
             return;
         };
@@ -137,14 +147,25 @@ impl App {
             open.code = code;
             open.twin = twin;
             open.highlighting = None;
+            self.redraw = true;
         }
-        open.state.tick(real);
-        if open.state.playback.is_finished() && !open.recorded_finish {
-            open.recorded_finish = true;
+        let restarted = open.state.at_start();
+        if open.state.tick(real) {
+            self.redraw = true;
+        }
+        // A new attempt may be recorded again.
+        if restarted {
+            open.recorded = false;
+        }
+        if let Some(verdict) = open.state.verdict()
+            && !open.recorded
+        {
+            open.recorded = true;
             let id = open.state.lesson.id.clone();
-            let right = open.state.answered_right();
             let mut changed = self.progress.mark_finished(&id);
-            if let Some(right) = right {
+            // What the screen says is what is kept: a prediction counts
+            // only when it was scored.
+            if let Ok(right) = verdict.scored {
                 changed |= self.progress.mark_predicted(&id, right);
             }
             if changed {
@@ -159,7 +180,34 @@ impl App {
         }
     }
 
+    /// Takes the layout the last frame drew: paging and scrolling follow
+    /// what is on screen.
+    pub fn laid_out(&mut self, drawn: Drawn) {
+        if let Screen::Lesson(open) = &mut self.screen
+            && drawn.lesson.lanes_page > 0
+        {
+            open.state.lanes_page = drawn.lesson.lanes_page;
+            open.state.keep_selection_visible();
+        }
+        self.drawn = drawn;
+    }
+
     pub fn update(&mut self, action: Action) {
+        if let Action::Tick(real) = action {
+            self.tick_lesson(real);
+            return;
+        }
+        self.redraw = true;
+        // Behind the "terminal too small" screen, keys do nothing but quit.
+        if self.drawn.too_small {
+            if matches!(action, Action::Quit | Action::Back) {
+                self.quit = true;
+            }
+            return;
+        }
+        if !matches!(action, Action::ScrollUp { .. } | Action::ScrollDown { .. }) {
+            self.notice = None;
+        }
         match action {
             Action::Quit => self.quit = true,
             Action::ToggleHelp => {
@@ -177,27 +225,30 @@ impl App {
             Action::ScrollDown { column, row } => self.scroll(column, row, 3),
             _ => match &mut self.screen {
                 Screen::Picker => self.update_picker(action),
-                Screen::Lesson(open) => {
-                    if action == Action::Back && open.state.knob_editor.is_none() {
-                        self.screen = Screen::Picker;
-                    } else {
-                        if action == Action::TogglePresenter {
-                            self.theme.presenter = !open.state.presenter;
-                        }
-                        // Paging moves by what the screen shows.
-                        let (w, h) = self.size;
-                        let view = LessonView {
-                            state: &open.state,
-                            code: &open.code,
-                            twin: &open.twin,
-                            theme: &self.theme,
-                        };
-                        let shown = view.lane_rows_shown(ratatui::layout::Rect::new(0, 0, w, h));
-                        open.state.lanes_page = shown.max(1);
-                        open.state.apply(action);
+                Screen::Lesson(open) => match action {
+                    Action::Back if open.state.knob_editor.is_none() => {
+                        self.screen = Screen::Picker
                     }
-                }
+                    Action::TogglePresenter if open.state.knob_editor.is_none() => {
+                        self.theme.presenter = !self.theme.presenter
+                    }
+                    Action::NextLesson if open.state.knob_editor.is_none() => self.next_lesson(),
+                    _ => open.state.apply(action),
+                },
             },
+        }
+    }
+
+    /// Opens the lesson after the one on screen, in curriculum order.
+    fn next_lesson(&mut self) {
+        let Screen::Lesson(open) = &mut self.screen else {
+            return;
+        };
+        let lessons = &self.catalog.lessons;
+        let at = lessons.iter().position(|l| l.id == open.state.lesson.id);
+        match at.and_then(|i| lessons.get(i + 1)) {
+            Some(next) => self.open_lesson(next, next.default_knobs(), false),
+            None => open.state.notice = Some("this is the last lesson".into()),
         }
     }
 
@@ -219,19 +270,25 @@ impl App {
 
     /// The picker's area (the screen less the status line).
     pub fn picker_area(&self) -> ratatui::layout::Rect {
-        let (w, h) = self.size;
+        let (w, h) = self.drawn.size;
         ratatui::layout::Rect::new(0, 0, w, h.saturating_sub(1))
     }
 
-    fn lesson_layout(&self, presenter: bool) -> LessonLayout {
-        let (w, h) = self.size;
-        LessonLayout::compute(ratatui::layout::Rect::new(0, 0, w, h), presenter)
-    }
-
-    /// A click on a lane row selects that lane.
+    /// A click on a lane row selects that lane; on a lesson, selects it.
     fn click(&mut self, column: u16, row: u16) {
-        let layout = match &self.screen {
-            Screen::Lesson(open) => self.lesson_layout(open.state.presenter),
+        let point = ratatui::layout::Position::new(column, row);
+        match &mut self.screen {
+            Screen::Lesson(open) => {
+                if let Some((_, lane)) = self
+                    .drawn
+                    .lesson
+                    .lane_rows
+                    .iter()
+                    .find(|(rect, _)| rect.contains(point))
+                {
+                    open.state.selected = Some(*lane);
+                }
+            }
             Screen::Picker => {
                 let view = super::view::picker::PickerView {
                     state: &self.picker,
@@ -243,54 +300,30 @@ impl App {
                     let id = lesson.id.clone();
                     self.picker.select(&id);
                 }
-                return;
             }
-        };
-        let Screen::Lesson(open) = &mut self.screen else {
-            return;
-        };
-        let inner = layout.lanes_inner();
-        let point = ratatui::layout::Position::new(column, row);
-        if !inner.contains(point) || row < inner.y + 2 {
-            return;
-        }
-        let rows = open.state.rows();
-        let row_height = if open.state.presenter && rows.len() * 2 + 2 <= inner.height as usize {
-            2
-        } else {
-            1
-        };
-        let index = open.state.lanes_scroll + ((row - inner.y - 2) / row_height) as usize;
-        if index < rows.len()
-            && index < open.state.lanes_scroll + LanesView::rows_fitting(inner.height, row_height)
-        {
-            open.state.selected = Some(rows[index].lane);
         }
     }
 
     fn scroll(&mut self, column: u16, row: u16, delta: isize) {
-        let layout = match &self.screen {
-            Screen::Lesson(open) => self.lesson_layout(open.state.presenter),
+        let point = ratatui::layout::Position::new(column, row);
+        match &mut self.screen {
+            Screen::Lesson(open) => {
+                if self.drawn.lesson.text.is_some_and(|t| t.contains(point)) {
+                    open.state.apply(if delta < 0 {
+                        Action::TextUp
+                    } else {
+                        Action::TextDown
+                    });
+                } else {
+                    open.state.scroll_lanes(delta);
+                }
+            }
             Screen::Picker => {
                 let action = if delta < 0 { Action::Up } else { Action::Down };
                 for _ in 0..delta.unsigned_abs() {
                     self.picker.apply(action, self.catalog);
                 }
-                return;
             }
-        };
-        let Screen::Lesson(open) = &mut self.screen else {
-            return;
-        };
-        let point = ratatui::layout::Position::new(column, row);
-        if layout.text.is_some_and(|t| t.contains(point)) {
-            open.state.apply(if delta < 0 {
-                Action::TextUp
-            } else {
-                Action::TextDown
-            });
-        } else {
-            open.state.scroll_lanes(delta);
         }
     }
 }
@@ -316,7 +349,7 @@ mod tests {
             },
             None,
         );
-        app.size = (120, 36);
+        app.drawn.size = (120, 36);
         app
     }
 
@@ -425,39 +458,63 @@ mod tests {
         let semaphore = app.catalog.lesson("semaphore").unwrap();
         app.open_lesson(semaphore, semaphore.default_knobs(), true);
         app.tick(Duration::from_secs(5));
-        wait_for(&mut app, "the end", |a| {
-            a.lesson().unwrap().playback.is_finished()
-        });
+        wait_for(&mut app, "the end", |a| a.lesson().unwrap().is_finished());
         press(&mut app, &[KeyCode::Left, KeyCode::Left]);
         let state = lesson(&app);
-        assert!(state.scrub.is_some() && state.view_time() < state.playback.clock());
+        assert!(state.is_rewound() && state.view_time() < state.playback.live());
         assert!(!state.rows().is_empty());
         press(&mut app, &[KeyCode::End]);
-        assert_eq!(lesson(&app).scrub, None);
+        assert!(lesson(&app).is_finished());
+        // Home looks at time zero; space replays from there and rejoins the
+        // end of the run.
+        press(&mut app, &[KeyCode::Home]);
+        assert_eq!(lesson(&app).view_time(), Duration::ZERO);
+        press(&mut app, &[KeyCode::Char(' ')]);
+        app.tick(Duration::from_millis(100));
+        let at = lesson(&app).view_time();
+        assert_eq!(at, Duration::from_millis(100), "replays at 1×");
+        app.tick(Duration::from_millis(100));
+        assert_eq!(lesson(&app).view_time(), Duration::from_millis(200));
+        for _ in 0..40 {
+            app.tick(Duration::from_millis(100));
+        }
+        assert!(lesson(&app).is_finished(), "rejoined the end");
+        assert_eq!(lesson(&app).view_time(), Duration::from_millis(3_500));
+    }
+
+    /// Draws one frame as the event loop does, and hands its layout back.
+    fn frame(app: &mut App) {
+        let (w, h) = app.drawn.size;
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+        let mut drawn = None;
+        terminal
+            .draw(|f| drawn = Some(crate::ui::view::draw(f, app)))
+            .unwrap();
+        app.laid_out(drawn.unwrap());
     }
 
     #[test]
-    fn a_click_on_a_lane_row_selects_it() {
+    fn a_click_on_a_lane_row_selects_the_lane_drawn_there() {
         let mut app = app();
         let semaphore = app.catalog.lesson("semaphore").unwrap();
         app.open_lesson(semaphore, semaphore.default_knobs(), false);
         wait_for(&mut app, "the lanes", |a| {
             a.lesson().unwrap().rows().len() == 21
         });
-        let inner = app.lesson_layout(false).lanes_inner();
-        // Rows start two lines under the top of the lanes area (the axis).
+        // Small enough that the 21 rows do not all fit.
+        app.drawn.size = (80, 24);
+        frame(&mut app);
+        let (rect, lane) = app.drawn.lesson.lane_rows[4];
+        assert_eq!(lesson(&app).trace().lane_name(lane), "request 4");
         app.update(Action::Click {
-            column: inner.x + 3,
-            row: inner.y + 2 + 4,
+            column: rect.x + 3,
+            row: rect.y,
         });
-        let state = lesson(&app);
-        assert_eq!(
-            state.trace().lane_name(state.selected.unwrap()),
-            "request 4"
-        );
+        assert_eq!(lesson(&app).selected, Some(lane));
         app.update(Action::ScrollDown {
-            column: inner.x + 3,
-            row: inner.y + 5,
+            column: rect.x + 3,
+            row: rect.y,
         });
         assert!(lesson(&app).lanes_scroll > 0);
     }
@@ -479,19 +536,41 @@ mod tests {
             ],
         );
         assert_eq!(app.context(), Context::Lesson);
-        let permits = lesson(&app)
-            .knobs
-            .values()
-            .iter()
-            .find(|(n, _)| n == "permits")
-            .cloned();
-        assert_eq!(permits, Some(("permits".to_string(), KnobValue::Int(5))));
+        let knob = |app: &App, name: &str| {
+            lesson(app)
+                .knobs
+                .values()
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(knob(&app, "permits"), Some(KnobValue::Int(5)));
+        assert_eq!(lesson(&app).changed_knobs(), ["permits=5"]);
         // Esc closes the popup without changing anything.
         press(
             &mut app,
             &[KeyCode::Char('o'), KeyCode::Right, KeyCode::Esc],
         );
         assert_eq!(lesson(&app).knobs.values()[0].1, KnobValue::Int(20));
+        // A value can be typed; a bad one is refused with a reason.
+        press(
+            &mut app,
+            &[
+                KeyCode::Char('o'),
+                KeyCode::Char('4'),
+                KeyCode::Char('2'),
+                KeyCode::Enter,
+            ],
+        );
+        assert_eq!(knob(&app, "requests"), Some(KnobValue::Int(42)));
+        press(
+            &mut app,
+            &[KeyCode::Char('o'), KeyCode::Char('0'), KeyCode::Enter],
+        );
+        let editor = lesson(&app).knob_editor.as_ref().expect("still open");
+        assert!(editor.error.as_deref().unwrap().contains("from 1 to 10000"));
+        press(&mut app, &[KeyCode::Esc]);
+        assert_eq!(knob(&app, "requests"), Some(KnobValue::Int(42)));
     }
 
     #[test]
@@ -500,9 +579,108 @@ mod tests {
         let semaphore = app.catalog.lesson("semaphore").unwrap();
         app.open_lesson(semaphore, semaphore.default_knobs(), false);
         press(&mut app, &[KeyCode::Char('p')]);
-        assert!(lesson(&app).presenter && app.theme.presenter);
-        assert!(app.lesson_layout(true).text.is_none());
+        assert!(app.theme.presenter);
+        frame(&mut app);
+        assert!(app.drawn.lesson.text.is_none(), "no text pane");
         press(&mut app, &[KeyCode::Char('p')]);
-        assert!(!lesson(&app).presenter);
+        assert!(!app.theme.presenter);
+    }
+
+    #[test]
+    fn an_answer_counts_only_before_the_run_and_restart_asks_again() {
+        let mut app = app();
+        let semaphore = app.catalog.lesson("semaphore").unwrap();
+        app.open_lesson(semaphore, semaphore.default_knobs(), false);
+        press(&mut app, &[KeyCode::Char(' '), KeyCode::Char('3')]);
+        assert_eq!(lesson(&app).answer, None, "too late: the run started");
+        assert!(
+            lesson(&app)
+                .notice
+                .as_deref()
+                .unwrap()
+                .contains("before the run")
+        );
+        press(&mut app, &[KeyCode::Char('r')]);
+        assert!(lesson(&app).at_start());
+        press(&mut app, &[KeyCode::Char('1')]);
+        assert_eq!(lesson(&app).answer, Some(1));
+        press(&mut app, &[KeyCode::Char('r')]);
+        assert_eq!(lesson(&app).answer, None, "a restart is a fresh attempt");
+    }
+
+    fn run_to_end(app: &mut App) {
+        press(app, &[KeyCode::Char(' ')]);
+        for _ in 0..100 {
+            app.tick(Duration::from_secs(1));
+        }
+        wait_for(app, "the end", |a| a.lesson().unwrap().is_finished());
+        app.tick(Duration::ZERO);
+    }
+
+    #[test]
+    fn a_wrong_answer_is_recorded_wrong_and_a_practice_run_not_at_all() {
+        let mut app = app();
+        let semaphore = app.catalog.lesson("semaphore").unwrap();
+        app.open_lesson(semaphore, semaphore.default_knobs(), false);
+        press(&mut app, &[KeyCode::Char('1')]);
+        run_to_end(&mut app);
+        let verdict = lesson(&app).verdict().unwrap();
+        assert_eq!(verdict.scored, Ok(false));
+        assert_eq!(
+            app.progress.marks("semaphore").predicted,
+            Some(crate::ui::progress::Prediction::Wrong)
+        );
+        // With other knobs the run is judged but not scored: the mark stays.
+        let knobs = semaphore.knobs_with(&["permits=4"]).unwrap();
+        app.open_lesson(semaphore, knobs, false);
+        press(&mut app, &[KeyCode::Char('2')]);
+        run_to_end(&mut app);
+        let verdict = lesson(&app).verdict().unwrap();
+        assert_eq!(
+            verdict.scored,
+            Err(crate::predict::NotScored::NoChoiceFits),
+            "5 waves of 0.5 s: 2.5 s is no choice"
+        );
+        assert_eq!(
+            app.progress.marks("semaphore").predicted,
+            Some(crate::ui::progress::Prediction::Wrong)
+        );
+    }
+
+    #[test]
+    fn n_opens_the_next_lesson() {
+        let mut app = app();
+        let first = app.catalog.lessons[0];
+        let second = app.catalog.lessons[1];
+        app.open_lesson(first, first.default_knobs(), false);
+        press(&mut app, &[KeyCode::Char('n')]);
+        assert_eq!(lesson(&app).lesson.id, second.id);
+        let last = *app.catalog.lessons.last().unwrap();
+        app.open_lesson(last, last.default_knobs(), false);
+        press(&mut app, &[KeyCode::Char('n')]);
+        assert_eq!(lesson(&app).lesson.id, last.id);
+        assert_eq!(
+            lesson(&app).notice.as_deref(),
+            Some("this is the last lesson")
+        );
+    }
+
+    #[test]
+    fn keys_do_nothing_behind_the_too_small_screen() {
+        let mut app = app();
+        let semaphore = app.catalog.lesson("semaphore").unwrap();
+        app.open_lesson(semaphore, semaphore.default_knobs(), false);
+        app.drawn.size = (40, 10);
+        frame(&mut app);
+        assert!(app.drawn.too_small);
+        press(
+            &mut app,
+            &[KeyCode::Char(' '), KeyCode::Char('2'), KeyCode::Char('o')],
+        );
+        assert!(lesson(&app).at_start());
+        assert_eq!(lesson(&app).answer, None);
+        assert_eq!(app.context(), Context::Lesson);
+        press(&mut app, &[KeyCode::Char('q')]);
+        assert!(app.quit);
     }
 }

@@ -25,8 +25,11 @@ pub struct Binding {
     /// How the keys are written in help and hints.
     pub label: &'static str,
     pub help: &'static str,
-    /// Shown in the status line's key hints.
-    pub hint: bool,
+    /// The help overlay's heading this binding is listed under.
+    pub group: &'static str,
+    /// Its place among the status line's key hints: 1 is always shown,
+    /// higher numbers as the width allows, 0 never.
+    pub hint: u8,
 }
 
 use Context::*;
@@ -38,7 +41,8 @@ const fn bind(
     action: Action,
     label: &'static str,
     help: &'static str,
-    hint: bool,
+    group: &'static str,
+    hint: u8,
 ) -> Binding {
     Binding {
         context,
@@ -46,59 +50,75 @@ const fn bind(
         action,
         label,
         help,
+        group,
         hint,
     }
 }
 
+const MOVE: &str = "Moving";
+const FILTER: &str = "Filtering";
+const GO: &str = "Opening and leaving";
+const PLAY: &str = "Playing";
+const TIME: &str = "Going back in time";
+const LANES: &str = "Lanes";
+const TEXT: &str = "Text";
+const LESSON: &str = "The lesson";
+const KNOBS: &str = "Knobs";
+const HELP: &str = "Help";
+
 #[rustfmt::skip]
 pub static KEYMAP: &[Binding] = &[
-    bind(Picker, &[Up, Char('k')], Action::Up, "↑/k", "previous lesson", false),
-    bind(Picker, &[Down, Char('j')], Action::Down, "↓/j", "next lesson", false),
-    bind(Picker, &[PageUp], Action::PageUp, "PgUp", "previous chapter", false),
-    bind(Picker, &[PageDown], Action::PageDown, "PgDn", "next chapter", false),
-    bind(Picker, &[Home, Char('g')], Action::Top, "Home/g", "first lesson", false),
-    bind(Picker, &[End, Char('G')], Action::Bottom, "End/G", "last lesson", false),
-    bind(Picker, &[Enter, Right, Char('l')], Action::Open, "Enter", "open the lesson", true),
-    bind(Picker, &[Char('/')], Action::StartFilter, "/", "filter the list", true),
-    bind(Picker, &[Char('?')], Action::ToggleHelp, "?", "help", true),
-    bind(Picker, &[Char('q')], Action::Quit, "q", "quit", true),
-    bind(Picker, &[Esc], Action::Back, "Esc", "clear the filter, or quit", false),
-    bind(Filter, &[Enter], Action::FinishFilter, "Enter", "keep the filter", true),
-    bind(Filter, &[Esc], Action::CancelFilter, "Esc", "clear the filter", true),
-    bind(Filter, &[Backspace], Action::FilterBackspace, "Bksp", "delete a character", false),
-    bind(Filter, &[Up], Action::Up, "↑", "previous match", false),
-    bind(Filter, &[Down], Action::Down, "↓", "next match", false),
-    bind(Lesson, &[Char(' ')], Action::TogglePlay, "space", "play / pause", true),
-    bind(Lesson, &[Char('.')], Action::Step, ".", "step to the next event", true),
-    bind(Lesson, &[Char('+'), Char('=')], Action::Faster, "+", "faster (up to 10×)", true),
-    bind(Lesson, &[Char('-'), Char('_')], Action::Slower, "-", "slower (down to 0.1×)", true),
-    bind(Lesson, &[Left, Char('h')], Action::Rewind, "←/h", "rewind (scrub back)", true),
-    bind(Lesson, &[Right, Char('l')], Action::Forward, "→/l", "scrub forward", false),
-    bind(Lesson, &[End, Char('L')], Action::Live, "End", "back to live", false),
-    bind(Lesson, &[Char('r')], Action::Restart, "r", "restart", true),
-    bind(Lesson, &[Up, Char('k')], Action::Up, "↑/k", "select the lane above", false),
-    bind(Lesson, &[Down, Char('j')], Action::Down, "↓/j", "select the lane below", false),
-    bind(Lesson, &[PageUp], Action::PageUp, "PgUp", "lanes: page up", false),
-    bind(Lesson, &[PageDown], Action::PageDown, "PgDn", "lanes: page down", false),
-    bind(Lesson, &[Home, Char('g')], Action::Top, "Home/g", "first lane", false),
-    bind(Lesson, &[Enter], Action::ToggleFold, "Enter", "fold / unfold the lane's children", false),
-    bind(Lesson, &[Char('x')], Action::CancelLane, "x", "cancel the selected lane", false),
-    bind(Lesson, &[Tab], Action::SwitchPane, "Tab", "story / Rust / asyncio twin / log", true),
-    bind(Lesson, &[Char('K'), Char('[')], Action::TextUp, "[", "scroll the text up", false),
-    bind(Lesson, &[Char('J'), Char(']')], Action::TextDown, "]", "scroll the text down", false),
-    bind(Lesson, &[Char('o')], Action::OpenKnobs, "o", "knobs", true),
-    bind(Lesson, &[Char('p')], Action::TogglePresenter, "p", "presenter mode", true),
-    bind(Lesson, &[Char('?')], Action::ToggleHelp, "?", "help", true),
-    bind(Lesson, &[Char('q'), Esc], Action::Back, "q", "back to the lessons", true),
-    bind(Knobs, &[Up, Char('k')], Action::Up, "↑/k", "previous knob", true),
-    bind(Knobs, &[Down, Char('j')], Action::Down, "↓/j", "next knob", true),
-    bind(Knobs, &[Left, Char('h'), Char('-')], Action::KnobLess, "←/h", "smaller / other choice", true),
-    bind(Knobs, &[Right, Char('l'), Char('+')], Action::KnobMore, "→/l", "bigger / other choice", true),
-    bind(Knobs, &[Enter], Action::KnobApply, "Enter", "restart with these knobs", true),
-    bind(Knobs, &[Esc, Char('q'), Char('o')], Action::Back, "Esc", "close, change nothing", true),
-    bind(Help, &[Esc, Char('q'), Char('?')], Action::ToggleHelp, "Esc", "close help", true),
-    bind(Help, &[Up, Char('k')], Action::Up, "↑/k", "scroll help up", false),
-    bind(Help, &[Down, Char('j')], Action::Down, "↓/j", "scroll help down", false),
+    bind(Picker, &[Up, Char('k')], Action::Up, "↑/k", "previous lesson", MOVE, 0),
+    bind(Picker, &[Down, Char('j')], Action::Down, "↓/j", "next lesson", MOVE, 0),
+    bind(Picker, &[PageUp], Action::PageUp, "PgUp", "previous chapter", MOVE, 0),
+    bind(Picker, &[PageDown], Action::PageDown, "PgDn", "next chapter", MOVE, 0),
+    bind(Picker, &[Home, Char('g')], Action::Top, "Home/g", "first lesson", MOVE, 0),
+    bind(Picker, &[End, Char('G')], Action::Bottom, "End/G", "last lesson", MOVE, 0),
+    bind(Picker, &[Char('/')], Action::StartFilter, "/", "filter the list", FILTER, 2),
+    bind(Picker, &[Enter, Right, Char('l')], Action::Open, "Enter", "open the lesson", GO, 1),
+    bind(Picker, &[Char('?')], Action::ToggleHelp, "?", "help", GO, 1),
+    bind(Picker, &[Char('q')], Action::Quit, "q", "quit", GO, 1),
+    bind(Picker, &[Esc], Action::Back, "Esc", "clear the filter, or quit", GO, 0),
+    bind(Filter, &[Enter], Action::FinishFilter, "Enter", "keep the filter", FILTER, 1),
+    bind(Filter, &[Esc], Action::CancelFilter, "Esc", "clear the filter", FILTER, 1),
+    bind(Filter, &[Backspace], Action::FilterBackspace, "Bksp", "delete a character", FILTER, 0),
+    bind(Filter, &[Up], Action::Up, "↑", "previous match", FILTER, 0),
+    bind(Filter, &[Down], Action::Down, "↓", "next match", FILTER, 0),
+    bind(Lesson, &[Char(' ')], Action::TogglePlay, "space", "play / pause", PLAY, 1),
+    bind(Lesson, &[Char('.')], Action::Step, ".", "step to the next event", PLAY, 1),
+    bind(Lesson, &[Char('+'), Char('=')], Action::Faster, "+", "faster (up to 10×)", PLAY, 3),
+    bind(Lesson, &[Char('-'), Char('_')], Action::Slower, "-", "slower (down to 0.1×)", PLAY, 3),
+    bind(Lesson, &[Char('r')], Action::Restart, "r", "restart (a fresh attempt)", PLAY, 2),
+    bind(Lesson, &[Left, Char('h')], Action::Rewind, "←/h", "rewind (scrub back)", TIME, 2),
+    bind(Lesson, &[Right, Char('l')], Action::Forward, "→/l", "scrub forward", TIME, 0),
+    bind(Lesson, &[Home], Action::RewindToStart, "Home", "back to time zero", TIME, 0),
+    bind(Lesson, &[End, Char('L')], Action::Live, "End", "back to the live run", TIME, 0),
+    bind(Lesson, &[Up, Char('k')], Action::Up, "↑/k", "select the lane above", LANES, 0),
+    bind(Lesson, &[Down, Char('j')], Action::Down, "↓/j", "select the lane below", LANES, 0),
+    bind(Lesson, &[PageUp], Action::PageUp, "PgUp", "lanes: page up", LANES, 0),
+    bind(Lesson, &[PageDown], Action::PageDown, "PgDn", "lanes: page down", LANES, 0),
+    bind(Lesson, &[Char('g')], Action::Top, "g", "first lane", LANES, 0),
+    bind(Lesson, &[Char('G')], Action::Bottom, "G", "last lane", LANES, 0),
+    bind(Lesson, &[Enter], Action::ToggleFold, "Enter", "fold / unfold the lane's children", LANES, 0),
+    bind(Lesson, &[Char('x')], Action::CancelLane, "x", "cancel the selected lane", LANES, 0),
+    bind(Lesson, &[Tab], Action::SwitchPane, "Tab", "text pane: story, Rust, asyncio twin, log", TEXT, 2),
+    bind(Lesson, &[Char('K'), Char('[')], Action::TextUp, "[", "scroll the text up", TEXT, 0),
+    bind(Lesson, &[Char('J'), Char(']')], Action::TextDown, "]", "scroll the text down", TEXT, 0),
+    bind(Lesson, &[Char('o')], Action::OpenKnobs, "o", "knobs", LESSON, 2),
+    bind(Lesson, &[Char('p')], Action::TogglePresenter, "p", "presenter mode", LESSON, 4),
+    bind(Lesson, &[Char('n')], Action::NextLesson, "n", "next lesson", LESSON, 3),
+    bind(Lesson, &[Char('?')], Action::ToggleHelp, "?", "help", LESSON, 1),
+    bind(Lesson, &[Char('q'), Esc], Action::Back, "q", "back to the lessons", LESSON, 1),
+    bind(Knobs, &[Up, Char('k')], Action::Up, "↑/k", "previous knob", KNOBS, 2),
+    bind(Knobs, &[Down, Char('j')], Action::Down, "↓/j", "next knob", KNOBS, 2),
+    bind(Knobs, &[Left, Char('h'), Char('-')], Action::KnobLess, "←/h", "smaller / other choice", KNOBS, 1),
+    bind(Knobs, &[Right, Char('l'), Char('+')], Action::KnobMore, "→/l", "bigger / other choice", KNOBS, 1),
+    bind(Knobs, &[Backspace], Action::KnobBackspace, "Bksp", "delete a typed digit", KNOBS, 0),
+    bind(Knobs, &[Enter], Action::KnobApply, "Enter", "restart with these knobs", KNOBS, 1),
+    bind(Knobs, &[Esc, Char('q'), Char('o')], Action::Back, "Esc", "close, change nothing", KNOBS, 1),
+    bind(Help, &[Esc, Char('q'), Char('?')], Action::ToggleHelp, "Esc", "close help", HELP, 1),
+    bind(Help, &[Up, Char('k')], Action::Up, "↑/k", "scroll help up", HELP, 0),
+    bind(Help, &[Down, Char('j')], Action::Down, "↓/j", "scroll help down", HELP, 0),
 ];
 
 /// The action for a key in a context. Ctrl-C quits everywhere; in the
@@ -120,6 +140,7 @@ pub fn action_for(context: Context, key: KeyEvent) -> Option<Action> {
     match (context, key.code) {
         (Filter, Char(c)) => Some(Action::FilterChar(c)),
         (Lesson, Char(c @ '1'..='9')) => Some(Action::Answer(c as u8 - b'0')),
+        (Knobs, Char(c @ '0'..='9')) => Some(Action::KnobChar(c)),
         _ => None,
     }
 }
@@ -142,18 +163,37 @@ pub fn bindings(context: Context) -> impl Iterator<Item = &'static Binding> {
     KEYMAP.iter().filter(move |b| b.context == context)
 }
 
-/// The status line's hints for a context: `space play / pause  . step …`.
-pub fn hints(context: Context) -> Vec<(&'static str, &'static str)> {
+/// The status line's hints for a context, `(keys, what, priority)` in
+/// table order: `space play/pause  . step …`.
+pub fn hints(context: Context) -> Vec<(&'static str, &'static str, u8)> {
     bindings(context)
-        .filter(|b| b.hint)
-        .map(|b| (b.label, short(b.help)))
+        .filter(|b| b.hint > 0)
+        .map(|b| (b.label, short(b.help), b.hint))
         .collect()
 }
 
-/// A hint's short form: the help text up to its first parenthesis or
-/// slash-separated alternative ("play / pause" stays).
+/// The help overlay's headings for a context, in table order, each with
+/// its bindings.
+pub fn groups(context: Context) -> Vec<(&'static str, Vec<&'static Binding>)> {
+    let mut groups: Vec<(&'static str, Vec<&'static Binding>)> = Vec::new();
+    for binding in bindings(context) {
+        match groups.iter_mut().find(|(g, _)| *g == binding.group) {
+            Some((_, list)) => list.push(binding),
+            None => groups.push((binding.group, vec![binding])),
+        }
+    }
+    groups
+}
+
+/// A hint's short form: the help text up to its first parenthesis, comma
+/// or "to" ("step to the next event" is "step"); "play / pause" stays.
 fn short(help: &'static str) -> &'static str {
-    help.split(" (").next().unwrap_or(help)
+    let cut = [" (", ", ", ": ", " to the", " to "]
+        .iter()
+        .filter_map(|sep| help.find(sep))
+        .min()
+        .unwrap_or(help.len());
+    &help[..cut]
 }
 
 #[cfg(test)]
@@ -250,15 +290,23 @@ mod tests {
     #[test]
     fn hints_come_from_the_table() {
         let lesson_hints = hints(Lesson);
-        assert!(lesson_hints.contains(&("space", "play / pause")));
-        assert!(lesson_hints.contains(&(".", "step to the next event")));
-        assert!(lesson_hints.contains(&("+", "faster")));
-        for (label, _) in &lesson_hints {
+        assert!(lesson_hints.contains(&("space", "play / pause", 1)));
+        assert!(lesson_hints.contains(&(".", "step", 1)));
+        assert!(lesson_hints.contains(&("q", "back", 1)));
+        assert!(lesson_hints.contains(&("+", "faster", 3)));
+        for (label, _, _) in &lesson_hints {
             assert!(
                 KEYMAP
                     .iter()
-                    .any(|b| b.context == Lesson && b.label == *label && b.hint)
+                    .any(|b| b.context == Lesson && b.label == *label && b.hint > 0)
             );
         }
+        // The keys a learner cannot do without are always hinted.
+        let always: Vec<&str> = lesson_hints
+            .iter()
+            .filter(|h| h.2 == 1)
+            .map(|h| h.0)
+            .collect();
+        assert_eq!(always, ["space", ".", "?", "q"]);
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use crate::catalog::{DefaultValue, Lesson};
-use crate::engine::{Knobs, Playback};
+use crate::engine::{Knobs, Mode, Playback};
 use crate::trace::{KnobValue, LaneId, Trace};
 
 use super::action::Action;
@@ -46,21 +46,21 @@ pub const AUTO_FOLD_CHILDREN: usize = 50;
 pub struct LessonState {
     pub lesson: &'static Lesson,
     pub knobs: Knobs,
+    /// The one owner of the playback mode (at start, playing, paused,
+    /// stepping, rewound, finished).
     pub playback: Playback,
-    /// Where the view is when scrubbed back; `None` follows the playback.
-    pub scrub: Option<Duration>,
     pub selected: Option<LaneId>,
     /// First lane row shown.
     pub lanes_scroll: usize,
-    /// Lane rows that fit, as last drawn (for paging and scrolling).
+    /// Lane rows that fit, as the last frame drew them (for paging).
     pub lanes_page: usize,
     pub folded: HashSet<LaneId>,
     /// Parents the learner unfolded by hand (auto-folding leaves them be).
     pub unfolded: HashSet<LaneId>,
     pub pane: Pane,
     pub text_scroll: u16,
-    pub presenter: bool,
-    /// The learner's answer to the predict question (1-based).
+    /// The learner's answer to the predict question (1-based), given
+    /// before this run started.
     pub answer: Option<u8>,
     pub knob_editor: Option<KnobEditor>,
     /// A one-line message for the status line (e.g. "cannot cancel").
@@ -73,6 +73,10 @@ pub struct LessonState {
 pub struct KnobEditor {
     pub values: Vec<(String, KnobValue)>,
     pub selected: usize,
+    /// Digits typed for the selected knob, not yet taken.
+    pub typed: Option<String>,
+    /// Why the last typed value was refused.
+    pub error: Option<String>,
 }
 
 impl LessonState {
@@ -82,7 +86,6 @@ impl LessonState {
             lesson,
             knobs,
             playback,
-            scrub: None,
             selected: None,
             lanes_scroll: 0,
             lanes_page: 10,
@@ -90,7 +93,6 @@ impl LessonState {
             unfolded: HashSet::new(),
             pane: Pane::Story,
             text_scroll: 0,
-            presenter: false,
             answer: None,
             knob_editor: None,
             notice: None,
@@ -102,35 +104,64 @@ impl LessonState {
         self.playback.trace()
     }
 
+    pub fn mode(&self) -> Mode {
+        self.playback.mode()
+    }
+
     /// The moment the lanes are drawn at.
     pub fn view_time(&self) -> Duration {
-        self.scrub.unwrap_or_else(|| self.playback.clock())
+        self.playback.view_time()
     }
 
     pub fn view_us(&self) -> u64 {
         self.view_time().as_micros() as u64
     }
 
-    /// The lesson ran to its end and the view has caught up with it.
+    /// Looking at the past rather than the live run.
+    pub fn is_rewound(&self) -> bool {
+        matches!(self.mode(), Mode::Rewound { .. })
+    }
+
+    /// The lesson ran to its end and the view is at its end.
     pub fn is_finished(&self) -> bool {
-        self.playback.is_finished() && self.scrub.is_none()
+        self.mode() == Mode::Finished
     }
 
     /// True before anything has run: the moment to ask the question.
     pub fn at_start(&self) -> bool {
-        self.playback.clock().is_zero() && !self.playback.is_playing()
+        self.mode() == Mode::AtStart
+    }
+
+    /// Whether the knobs are the lesson's own (the ones its texts describe).
+    pub fn default_knobs(&self) -> bool {
+        self.knobs == self.lesson.default_knobs()
+    }
+
+    /// The knobs that differ from the lesson's defaults, as `name=value`.
+    pub fn changed_knobs(&self) -> Vec<String> {
+        let defaults = self.lesson.default_knobs();
+        self.knobs
+            .values()
+            .iter()
+            .zip(defaults.values())
+            .filter(|((_, v), (_, d))| v != d)
+            .map(|((name, v), _)| format!("{name}={v}"))
+            .collect()
     }
 
     /// One frame: let the playback run, fold new lanes as needed, and log
-    /// what the live view has reached.
-    pub fn tick(&mut self, real: Duration) {
-        if self.playback.tick(real) {
+    /// what the live view has reached. Returns whether anything shown may
+    /// have changed.
+    pub fn tick(&mut self, real: Duration) -> bool {
+        let changed = self.playback.tick(real);
+        if changed {
             self.auto_fold();
         }
-        if self.scrub.is_none() {
+        if !self.is_rewound() {
             let now = self.view_us();
             self.log.feed(self.playback.trace(), now);
         }
+        changed
     }
 
     fn auto_fold(&mut self) {
@@ -157,7 +188,7 @@ impl LessonState {
 
     /// Scrub step: a fiftieth of the time drawn, at least 10 ms.
     fn scrub_step(&self) -> Duration {
-        let span = super::view::lanes::axis_span(self.playback.clock());
+        let span = super::view::lanes::axis_span(self.playback.live());
         (span / 50).max(Duration::from_millis(10))
     }
 
@@ -168,32 +199,21 @@ impl LessonState {
         }
         self.notice = None;
         match action {
-            Action::TogglePlay => {
-                if self.scrub.take().is_none() {
-                    self.playback.toggle();
-                } else {
-                    self.playback.play();
-                }
-            }
-            Action::Step => {
-                self.scrub = None;
-                self.playback.step();
-            }
+            Action::TogglePlay => self.playback.toggle(),
+            Action::Step => self.playback.step(),
             Action::Faster => self.playback.faster(),
             Action::Slower => self.playback.slower(),
             Action::Restart => self.restart(None),
             Action::Rewind => {
-                self.playback.pause();
                 let step = self.scrub_step();
-                self.scrub = Some(self.view_time().saturating_sub(step));
+                self.playback.rewind_by(step);
             }
             Action::Forward => {
-                if let Some(at) = self.scrub {
-                    let next = at + self.scrub_step();
-                    self.scrub = (next < self.playback.clock()).then_some(next);
-                }
+                let step = self.scrub_step();
+                self.playback.forward_by(step);
             }
-            Action::Live => self.scrub = None,
+            Action::RewindToStart => self.playback.rewind_to_start(),
+            Action::Live => self.playback.back_to_live(),
             Action::Up => self.move_selection(-1),
             Action::Down => self.move_selection(1),
             Action::PageUp => self.move_selection(-(self.lanes_page as isize)),
@@ -208,21 +228,27 @@ impl LessonState {
             }
             Action::TextUp => self.text_scroll = self.text_scroll.saturating_sub(3),
             Action::TextDown => self.text_scroll = self.text_scroll.saturating_add(3),
-            Action::TogglePresenter => self.presenter = !self.presenter,
             Action::OpenKnobs => self.open_knobs(),
             Action::Answer(n) => self.answer_predict(n),
             _ => {}
         }
+        self.keep_selection_visible();
     }
 
+    /// An answer counts only if given before the run starts; a restart
+    /// starts a fresh attempt.
     fn answer_predict(&mut self, n: u8) {
         let choices = self.lesson.predict.choices.len();
-        if (1..=choices).contains(&(n as usize)) && !self.playback.is_finished() {
+        if !(1..=choices).contains(&(n as usize)) {
+            self.notice = Some(format!("the choices are 1 to {choices}"));
+        } else if !self.at_start() {
+            self.notice = Some("answers count only before the run starts; r restarts".into());
+        } else {
             self.answer = Some(n);
         }
     }
 
-    /// Whether the learner's answer matches what the run showed.
+    /// Whether the learner's answer was right, when the run counts it.
     pub fn answered_right(&self) -> Option<bool> {
         self.verdict().and_then(|v| v.scored.ok())
     }
@@ -238,6 +264,7 @@ impl LessonState {
         })
     }
 
+    /// A fresh attempt: the run from time zero, the question open again.
     pub fn restart(&mut self, knobs: Option<Knobs>) {
         if let Some(knobs) = knobs {
             self.knobs = knobs;
@@ -245,10 +272,11 @@ impl LessonState {
         self.playback
             .restart_with(self.lesson.run_spec(self.knobs.clone()));
         self.log = super::log_feed::LogFeed::new();
-        self.scrub = None;
+        self.answer = None;
         self.selected = None;
         self.lanes_scroll = 0;
         self.folded.clear();
+        self.unfolded.clear();
     }
 
     fn move_selection(&mut self, delta: isize) {
@@ -260,7 +288,9 @@ impl LessonState {
             .selected
             .and_then(|lane| rows.iter().position(|r| r.lane == lane))
             .map_or(if delta > 0 { -1 } else { 0 }, |i| i as isize);
-        let index = (current + delta).clamp(0, rows.len() as isize - 1) as usize;
+        let index = current
+            .saturating_add(delta)
+            .clamp(0, rows.len() as isize - 1) as usize;
         self.select_row(index);
     }
 
@@ -268,18 +298,20 @@ impl LessonState {
         let rows = self.rows();
         if let Some(row) = rows.get(index) {
             self.selected = Some(row.lane);
-            self.keep_visible(index);
         }
     }
 
-    /// Scrolls so that row `index` is on screen.
-    pub fn keep_visible(&mut self, index: usize) {
-        let page = self.lanes_page.max(1);
-        if index < self.lanes_scroll {
-            self.lanes_scroll = index;
-        } else if index >= self.lanes_scroll + page {
-            self.lanes_scroll = index + 1 - page;
+    /// Scrolls so that the selected lane's row is on screen.
+    pub fn keep_selection_visible(&mut self) {
+        let rows = self.rows();
+        if let Some(index) = self
+            .selected
+            .and_then(|lane| rows.iter().position(|r| r.lane == lane))
+        {
+            self.lanes_scroll = scroll_to_keep(self.lanes_scroll, index, self.lanes_page);
         }
+        let max = rows.len().saturating_sub(self.lanes_page.max(1));
+        self.lanes_scroll = self.lanes_scroll.min(max);
     }
 
     pub fn scroll_lanes(&mut self, delta: isize) {
@@ -299,10 +331,10 @@ impl LessonState {
 
     fn cancel_selected(&mut self) {
         match self.selected {
-            Some(lane) if self.trace().lane_end(lane).is_none() => {
-                self.scrub = None;
-                self.playback.cancel(lane);
+            Some(_) if self.is_rewound() => {
+                self.notice = Some("cancel in the live run: End goes back to it".into())
             }
+            Some(lane) if self.trace().lane_end(lane).is_none() => self.playback.cancel(lane),
             Some(_) => self.notice = Some("that lane has already ended".into()),
             None => self.notice = Some("select a lane first (↑/↓ or a click)".into()),
         }
@@ -318,6 +350,8 @@ impl LessonState {
         self.knob_editor = Some(KnobEditor {
             values: self.knobs.values().to_vec(),
             selected: 0,
+            typed: None,
+            error: None,
         });
     }
 
@@ -326,12 +360,43 @@ impl LessonState {
             return;
         };
         let count = editor.values.len();
+        let knob = &self.lesson.knobs[editor.selected];
+        match action {
+            Action::KnobChar(c) => {
+                if matches!(knob.default, DefaultValue::Int(_)) && c.is_ascii_digit() {
+                    editor.typed.get_or_insert_with(String::new).push(c);
+                    editor.error = None;
+                }
+                return;
+            }
+            Action::KnobBackspace => {
+                if let Some(typed) = editor.typed.as_mut() {
+                    typed.pop();
+                    if typed.is_empty() {
+                        editor.typed = None;
+                    }
+                }
+                return;
+            }
+            _ => {}
+        }
+        // Anything else first takes what was typed, or refuses it.
+        if let Some(typed) = editor.typed.take() {
+            match knob.parse(&typed) {
+                Ok(value) => editor.values[editor.selected].1 = value,
+                Err(e) => {
+                    editor.error = Some(e.to_string());
+                    if action != Action::Back {
+                        return;
+                    }
+                }
+            }
+        }
         match action {
             Action::Up => editor.selected = (editor.selected + count - 1) % count,
             Action::Down => editor.selected = (editor.selected + 1) % count,
             Action::KnobLess | Action::KnobMore => {
                 let more = action == Action::KnobMore;
-                let knob = &self.lesson.knobs[editor.selected];
                 let value = &mut editor.values[editor.selected].1;
                 *value = nudge(knob, value, more);
             }
@@ -343,6 +408,22 @@ impl LessonState {
             Action::Back | Action::OpenKnobs => self.knob_editor = None,
             _ => {}
         }
+        if let Some(editor) = self.knob_editor.as_mut() {
+            editor.error = None;
+        }
+    }
+}
+
+/// The first row to show so that row `index` is among `page` rows shown,
+/// moving `scroll` as little as possible.
+pub fn scroll_to_keep(scroll: usize, index: usize, page: usize) -> usize {
+    let page = page.max(1);
+    if index < scroll {
+        index
+    } else if index >= scroll + page {
+        index + 1 - page
+    } else {
+        scroll
     }
 }
 

@@ -12,34 +12,70 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
 use crossterm::execute;
+use crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
 use ratatui::DefaultTerminal;
+use ratatui::backend::CrosstermBackend;
 
-use super::app::App;
+use super::app::{App, Screen};
 use super::keymap::{action_for, action_for_mouse};
 use super::view;
+use crate::engine::Mode;
 
-/// About 30 frames a second; a frame never grants more than this much
-/// real time, so a stall (a suspended terminal) does not jump the lesson.
+/// About 30 frames a second while something moves; a frame never grants
+/// more than `MAX_FRAME` of real time, so a stall (a suspended terminal)
+/// does not jump the lesson.
 const FRAME: Duration = Duration::from_millis(33);
 const MAX_FRAME: Duration = Duration::from_millis(100);
+/// How often a still screen looks for news (a lesson's first events, a
+/// finished highlight) when no key comes: rare enough to cost nothing.
+const IDLE: Duration = Duration::from_millis(50);
 
 /// How long the event loop has to stop by itself after a signal.
 const SIGNAL_GRACE: Duration = Duration::from_millis(200);
 
+/// Whether this process has the terminal in raw mode on the alternate
+/// screen, so that a panic knows whether there is anything to restore.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Installs the interface's panic hook: a panic restores the terminal (if
+/// the interface holds it) before it is reported. `main` calls this first,
+/// then the engine's hook that keeps lesson panics quiet: that one runs
+/// first and stops there for a lesson's panic, so a lane that panics never
+/// restores the terminal under the running interface.
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+/// Gives the terminal back: mouse capture off, raw mode off, main screen.
+/// A terminal that is gone (closed, hung up) is not an error.
+fn restore() {
+    if ACTIVE.swap(false, Ordering::AcqRel) {
+        let _ = execute!(stdout(), DisableMouseCapture);
+        let _ = ratatui::try_restore();
+    }
+}
+
 pub fn run(app: App) -> Result<(), String> {
     let stop = Arc::new(AtomicBool::new(false));
     watch_signals(Arc::clone(&stop))?;
-    let mut terminal = ratatui::try_init().map_err(|e| format!("cannot use this terminal: {e}"))?;
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(stdout(), DisableMouseCapture);
-        previous(info);
-    }));
-    let _ = execute!(stdout(), EnableMouseCapture);
+    let mut terminal = init().map_err(|e| {
+        restore();
+        format!("cannot use this terminal: {e}")
+    })?;
     let result = event_loop(&mut terminal, app, &stop).map_err(|e| format!("terminal: {e}"));
-    let _ = execute!(stdout(), DisableMouseCapture);
-    ratatui::restore();
+    restore();
     result
+}
+
+fn init() -> io::Result<DefaultTerminal> {
+    ACTIVE.store(true, Ordering::Release);
+    enable_raw_mode()?;
+    execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+    ratatui::Terminal::new(CrosstermBackend::new(stdout()))
 }
 
 /// SIGTERM, SIGHUP (the terminal was closed) and SIGINT: stop the loop; if
@@ -54,13 +90,29 @@ fn watch_signals(stop: Arc<AtomicBool>) -> Result<(), String> {
             if let Some(signal) = signals.forever().next() {
                 stop.store(true, Ordering::Relaxed);
                 std::thread::sleep(SIGNAL_GRACE);
-                let _ = execute!(stdout(), DisableMouseCapture);
-                ratatui::restore();
+                restore();
                 std::process::exit(128 + signal);
             }
         })
         .map_err(|e| format!("signals: {e}"))?;
     Ok(())
+}
+
+/// Whether the screen changes by itself: a lesson playing, replaying or
+/// stepping. A still screen is drawn once and then left alone.
+fn moving(app: &App) -> bool {
+    match &app.screen {
+        Screen::Lesson(open) => matches!(
+            open.state.mode(),
+            Mode::Playing
+                | Mode::Stepping
+                | Mode::Rewound {
+                    replaying: true,
+                    ..
+                }
+        ),
+        Screen::Picker => false,
+    }
 }
 
 fn event_loop(terminal: &mut DefaultTerminal, mut app: App, stop: &AtomicBool) -> io::Result<()> {
@@ -69,12 +121,15 @@ fn event_loop(terminal: &mut DefaultTerminal, mut app: App, stop: &AtomicBool) -
         let now = Instant::now();
         app.tick((now - last).min(MAX_FRAME));
         last = now;
-        terminal.draw(|frame| {
-            let area = frame.area();
-            app.size = (area.width, area.height);
-            view::draw(frame, &app);
-        })?;
-        let deadline = now + FRAME;
+        if app.redraw {
+            app.redraw = false;
+            let mut drawn = None;
+            terminal.draw(|frame| drawn = Some(view::draw(frame, &app)))?;
+            if let Some(drawn) = drawn {
+                app.laid_out(drawn);
+            }
+        }
+        let deadline = now + if moving(&app) { FRAME } else { IDLE };
         while let Some(wait) = deadline.checked_duration_since(Instant::now()) {
             if !event::poll(wait)? {
                 break;
@@ -82,6 +137,10 @@ fn event_loop(terminal: &mut DefaultTerminal, mut app: App, stop: &AtomicBool) -
             let action = match event::read()? {
                 Event::Key(key) => action_for(app.context(), key),
                 Event::Mouse(mouse) => action_for_mouse(mouse),
+                Event::Resize(..) => {
+                    app.redraw = true;
+                    break;
+                }
                 _ => None,
             };
             if let Some(action) = action {

@@ -65,6 +65,22 @@ const ASCII: Glyphs = Glyphs {
     unfolded: '-',
 };
 
+const PRESENTER: Glyphs = Glyphs {
+    running: '█',
+    timer: '═',
+    waiting: '·',
+    queued: '░',
+    ..UNICODE
+};
+
+const ASCII_PRESENTER: Glyphs = Glyphs {
+    running: '#',
+    timer: '=',
+    waiting: '.',
+    queued: '~',
+    ..ASCII
+};
+
 impl Theme {
     /// Colour and Unicode: the usual look.
     pub const COLOR: Theme = Theme {
@@ -95,8 +111,15 @@ impl Theme {
         }
     }
 
+    /// The lane glyphs. Presenter mode tells states apart by shape from
+    /// the back of a room: a solid block, a double bar, dots.
     pub fn glyphs(&self) -> &'static Glyphs {
-        if self.ascii { &ASCII } else { &UNICODE }
+        match (self.ascii, self.presenter) {
+            (false, false) => &UNICODE,
+            (false, true) => &PRESENTER,
+            (true, false) => &ASCII,
+            (true, true) => &ASCII_PRESENTER,
+        }
     }
 
     pub fn border_set(&self) -> ratatui::symbols::border::Set<'static> {
@@ -128,8 +151,12 @@ impl Theme {
         Style::new()
     }
 
+    /// Secondary text. On a projector grey washes out, so presenter mode
+    /// keeps it at full contrast.
     pub fn dim(&self) -> Style {
-        if self.color {
+        if self.presenter {
+            Style::new()
+        } else if self.color {
             Style::new().fg(Color::DarkGray)
         } else {
             Style::new().add_modifier(Modifier::DIM)

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use super::lesson::key_label;
-use crate::ui::keymap::{Context, bindings};
+use crate::ui::keymap::{Context, groups};
 use crate::ui::theme::Theme;
 
 pub fn draw(context: Context, scroll: u16, area: Rect, buf: &mut Buffer, theme: &Theme) {
@@ -21,34 +21,34 @@ pub fn draw(context: Context, scroll: u16, area: Rect, buf: &mut Buffer, theme: 
         Context::Picker | Context::Filter => &[Context::Picker, Context::Filter],
         _ => &[Context::Lesson, Context::Knobs],
     };
+    let key = |label: &str| Span::styled(format!("  {:<10}", key_label(label, theme)), theme.key());
     for &ctx in contexts {
-        if ctx == Context::Filter {
-            lines.push(Line::styled("while filtering", theme.heading()));
-        } else if ctx == Context::Knobs {
-            lines.push(Line::styled("in the knobs popup", theme.heading()));
-        }
-        for binding in bindings(ctx) {
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("  {:<10}", key_label(binding.label, theme)),
-                    theme.key(),
-                ),
-                Span::raw(binding.help),
-            ]));
+        for (group, bindings) in groups(ctx) {
+            lines.push(Line::styled(group, theme.heading()));
+            for binding in bindings {
+                lines.push(Line::from(vec![
+                    key(binding.label),
+                    Span::raw(binding.help),
+                ]));
+            }
+            if ctx == Context::Lesson && group == "Playing" {
+                lines.push(Line::from(vec![
+                    key("1-9"),
+                    Span::raw("answer the question, before the run starts"),
+                ]));
+            }
+            if ctx == Context::Knobs {
+                lines.push(Line::from(vec![key("0-9"), Span::raw("type a number")]));
+            }
         }
     }
-    if contexts.contains(&Context::Lesson) {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {:<10}", "1-9"), theme.key()),
-            Span::raw("answer the predict question"),
-        ]));
-    }
+    lines.push(Line::styled("Anywhere", theme.heading()));
     lines.push(Line::from(vec![
-        Span::styled(format!("  {:<10}", "Ctrl-C"), theme.key()),
+        key("Ctrl-C"),
         Span::raw("quit, from anywhere"),
     ]));
     lines.push(Line::from(vec![
-        Span::styled(format!("  {:<10}", "mouse"), theme.key()),
+        key("mouse"),
         Span::raw("click a lane or a lesson; the wheel scrolls"),
     ]));
     let g = theme.glyphs();

@@ -11,59 +11,9 @@ use ratatui::widgets::Widget;
 
 use crate::render::text::seconds;
 use crate::trace::query::is_timer_wait;
-use crate::trace::{EventKind, LaneId, Trace};
-use crate::ui::lesson::Row;
+use crate::trace::{EventKind, LaneId, LaneNow, Trace};
+use crate::ui::snapshot::{ShownRow, Tally, plural};
 use crate::ui::theme::Theme;
-
-/// What a lane is doing at one instant.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LaneNow {
-    /// Not spawned yet at that time.
-    Absent,
-    Queued,
-    Running,
-    Waiting {
-        on: String,
-        line: Option<u32>,
-    },
-    Done(u64),
-    Cancelled(u64),
-    Failed(u64, String),
-}
-
-impl LaneNow {
-    pub fn has_ended(&self) -> bool {
-        matches!(
-            self,
-            LaneNow::Done(_) | LaneNow::Cancelled(_) | LaneNow::Failed(..)
-        )
-    }
-}
-
-/// The lane's state at `t_us` (events at exactly `t_us` included).
-pub fn lane_at(trace: &Trace, lane: LaneId, t_us: u64) -> LaneNow {
-    let mut now = LaneNow::Absent;
-    for event in trace.lane_events(lane) {
-        if event.t_us > t_us {
-            break;
-        }
-        now = match event.kind {
-            EventKind::Spawned { .. } => LaneNow::Queued,
-            EventKind::Running => LaneNow::Running,
-            EventKind::Awaiting { on, line } => LaneNow::Waiting {
-                on: trace.text(on).to_string(),
-                line,
-            },
-            EventKind::Done => LaneNow::Done(event.t_us),
-            EventKind::Cancelled => LaneNow::Cancelled(event.t_us),
-            EventKind::Failed { detail } => {
-                LaneNow::Failed(event.t_us, trace.text(detail).to_string())
-            }
-            EventKind::Log { .. } | EventKind::End { .. } => continue,
-        };
-    }
-    now
-}
 
 /// How much time the axis shows: a round number of seconds at least 5%
 /// beyond `reached`, so the axis rescales rarely while a lesson plays.
@@ -83,9 +33,8 @@ pub fn axis_span(reached: Duration) -> Duration {
 
 pub struct LanesView<'a> {
     pub trace: &'a Trace,
-    pub rows: &'a [Row],
-    /// Index of the first row shown.
-    pub scroll: usize,
+    /// The rows on screen, with their lanes' states, from the snapshot.
+    pub rows: &'a [ShownRow<'a>],
     pub selected: Option<LaneId>,
     pub view_us: u64,
     pub span: Duration,
@@ -111,9 +60,9 @@ impl LanesView<'_> {
         let longest = self
             .rows
             .iter()
-            .skip(self.scroll)
-            .take(200)
-            .map(|r| r.depth as usize * 2 + 2 + self.trace.lane_name(r.lane).chars().count())
+            .map(|r| {
+                r.row.depth as usize * 2 + 2 + self.trace.lane_name(r.row.lane).chars().count()
+            })
             .max()
             .unwrap_or(8) as u16;
         let label = longest.clamp(8, (width / 4).max(8));
@@ -183,9 +132,10 @@ impl LanesView<'_> {
         }
     }
 
-    fn draw_row(&self, row: &Row, y: u16, area: Rect, cols: &Columns, buf: &mut Buffer) {
+    fn draw_row(&self, shown: &ShownRow<'_>, y: u16, area: Rect, cols: &Columns, buf: &mut Buffer) {
         let theme = self.theme;
         let glyphs = theme.glyphs();
+        let row = &shown.row;
         let selected = self.selected == Some(row.lane);
         for line in 0..self.row_height {
             let yy = y + line;
@@ -221,7 +171,7 @@ impl LanesView<'_> {
             label_style,
         );
         if cols.state > 0 {
-            let (text, style) = self.state_text(row, cols.state);
+            let (text, style) = self.state_text(shown, cols.state);
             let x = area.x + cols.label + 1 + cols.cells + 1;
             let style = if selected {
                 style.patch(theme.selected())
@@ -292,46 +242,44 @@ impl LanesView<'_> {
         }
     }
 
-    fn state_text(&self, row: &Row, width: u16) -> (String, Style) {
+    fn state_text(&self, shown: &ShownRow<'_>, width: u16) -> (String, Style) {
         let theme = self.theme;
-        if row.folded {
-            return (self.summary(row.lane, width as usize), theme.text());
+        if let Some(tally) = &shown.folded {
+            return (summary(tally, width as usize), theme.text());
         }
-        match lane_at(self.trace, row.lane, self.view_us) {
+        match &shown.now {
             LaneNow::Absent => (String::new(), theme.dim()),
             LaneNow::Queued => ("not polled yet".into(), theme.queued()),
-            LaneNow::Running => ("running".into(), theme.running()),
-            LaneNow::Waiting { on, .. } if is_timer_wait(&on) => (on, theme.timer()),
-            LaneNow::Waiting { on, .. } => (on, theme.waiting()),
-            LaneNow::Done(t) => (format!("done {}", seconds(t)), theme.done()),
-            LaneNow::Cancelled(t) => (format!("cancelled {}", seconds(t)), theme.cancelled()),
+            LaneNow::Running { .. } if shown.blocking => {
+                ("running: blocks the thread".into(), theme.running())
+            }
+            LaneNow::Running { .. } => ("running".into(), theme.running()),
+            LaneNow::Waiting { on, .. } if is_timer_wait(on) => (on.to_string(), theme.timer()),
+            LaneNow::Waiting { on, .. } => (on.to_string(), theme.waiting()),
+            LaneNow::Done(t) => (format!("done {}", seconds(*t)), theme.done()),
+            LaneNow::Cancelled(t) => (format!("cancelled {}", seconds(*t)), theme.cancelled()),
             LaneNow::Failed(t, detail) => {
-                (format!("failed {}: {detail}", seconds(t)), theme.failed())
+                (format!("failed {}: {detail}", seconds(*t)), theme.failed())
             }
         }
     }
+}
 
-    /// "10000 lanes: 9000 live, 1000 ended" for a folded parent, shorter
-    /// when the column is narrow.
-    fn summary(&self, parent: LaneId, width: usize) -> String {
-        let (mut live, mut ended, mut total) = (0, 0, 0);
-        for child in self.trace.children(Some(parent)) {
-            match lane_at(self.trace, child, self.view_us) {
-                LaneNow::Absent => continue,
-                now if now.has_ended() => ended += 1,
-                _ => live += 1,
-            }
-            total += 1;
-        }
-        let long = format!("{total} lanes: {live} live, {ended} ended");
-        let short = format!("{live} live, {ended} ended");
-        if long.chars().count() <= width {
-            long
-        } else if short.chars().count() <= width {
-            short
-        } else {
-            format!("{live}/{total} live")
-        }
+/// "10000 lanes: 9000 live, 1000 ended" for a folded parent, shorter
+/// when the column is narrow.
+fn summary(tally: &Tally, width: usize) -> String {
+    let (live, ended, total) = (tally.live(), tally.ended(), tally.total);
+    let long = format!(
+        "{}: {live} live, {ended} ended",
+        plural(total, "lane", "lanes")
+    );
+    let short = format!("{live} live, {ended} ended");
+    if long.chars().count() <= width {
+        long
+    } else if short.chars().count() <= width {
+        short
+    } else {
+        format!("{live}/{total} live")
     }
 }
 
@@ -344,7 +292,7 @@ impl Widget for &LanesView<'_> {
         self.draw_axis(area, &cols, buf);
         let rows_area = Rect::new(area.x, area.y + 2, area.width, area.height - 2);
         let fitting = LanesView::rows_fitting(area.height, self.row_height);
-        for (i, row) in self.rows.iter().skip(self.scroll).take(fitting).enumerate() {
+        for (i, row) in self.rows.iter().take(fitting).enumerate() {
             let y = rows_area.y + i as u16 * self.row_height;
             self.draw_row(row, y, rows_area, &cols, buf);
         }

@@ -1,19 +1,24 @@
-//! The lesson screen: the text (story, Rust, asyncio twin, log), the lanes,
-//! the selected lane's details, the predict question and the status line.
+//! The lesson screen: the text (scenario or story, Rust, asyncio twin,
+//! log), the lanes, the selected lane's details, the predict question and
+//! its verdict, and the status line. Everything it shows of the run comes
+//! from one [`Snapshot`] per frame.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 
-use super::code::{CodePane, Highlighted, Marker};
-use super::lanes::{LaneNow, LanesView, axis_span, lane_at, truncate};
+use super::code::{CodePane, Highlighted};
+use super::lanes::{LanesView, axis_span};
 use super::story::{StoryPane, story_lines};
+use crate::engine::Mode;
+use crate::predict::{NotScored, Verdict};
 use crate::render::text::seconds;
-use crate::trace::{EventKind, LaneId, Level, Trace};
+use crate::trace::{EndReason, LaneId, LaneNow, Level};
 use crate::ui::keymap::{Context, hints};
 use crate::ui::lesson::{LessonState, Pane};
+use crate::ui::snapshot::{Details, Snapshot, plural};
 use crate::ui::theme::Theme;
 
 /// Below this the screen says what size it needs instead of drawing.
@@ -22,12 +27,14 @@ pub const MIN_HEIGHT: u16 = 16;
 /// From this width on, the text sits beside the lanes rather than below.
 const SIDE_BY_SIDE: u16 = 120;
 
-/// What the lesson screen needs besides its state: the highlighted sources.
+/// What the lesson screen needs besides its state: the highlighted
+/// sources, and a notice from the app (a progress file problem) to show.
 pub struct LessonView<'a> {
     pub state: &'a LessonState,
     pub code: &'a Highlighted,
     pub twin: &'a Highlighted,
     pub theme: &'a Theme,
+    pub notice: Option<&'a str>,
 }
 
 /// Where each part of the screen went, for mouse clicks.
@@ -69,285 +76,358 @@ impl LessonLayout {
             }
         }
     }
+}
 
-    /// The rectangle inside the lanes block where lane rows are drawn.
-    pub fn lanes_inner(&self) -> Rect {
-        Block::new().borders(Borders::ALL).inner(self.lanes)
-    }
+/// What drawing the lesson screen tells input: where things went.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LessonDrawn {
+    /// Each lane row on screen and its lane, top to bottom.
+    pub lane_rows: Vec<(Rect, LaneId)>,
+    /// Lane rows that fit: a page, for PgUp/PgDn.
+    pub lanes_page: usize,
+    pub text: Option<Rect>,
 }
 
 impl Widget for &LessonView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-            too_small(area, buf, self.theme);
-            return;
-        }
-        let layout = LessonLayout::compute(area, self.state.presenter);
-        self.draw_lanes_block(layout.lanes, buf);
-        if let Some(text) = layout.text {
-            self.draw_text(text, buf);
-        }
-        self.draw_status(layout.status, buf);
-        if self.state.knob_editor.is_some() {
-            super::knobs::draw(self.state, area, buf, self.theme);
-        }
+        self.draw(area, buf);
     }
 }
 
 impl LessonView<'_> {
-    fn block<'b>(&self, title: String, focused: bool) -> Block<'b> {
-        let theme = self.theme;
-        theme.pane(title, focused)
-    }
+    /// Draws the screen and says where its parts went.
+    pub fn draw(&self, area: Rect, buf: &mut Buffer) -> LessonDrawn {
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            too_small(area, buf, self.theme);
+            return LessonDrawn::default();
+        }
+        let layout = LessonLayout::compute(area, self.theme.presenter);
+        let block = self.theme.pane(self.title(), true);
+        let inner = block.inner(layout.lanes);
+        block.render(layout.lanes, buf);
 
-    fn draw_lanes_block(&self, area: Rect, buf: &mut Buffer) {
-        let state = self.state;
-        let lesson = state.lesson;
-        let title = format!(" {} · {} ", lesson.id, lesson.title);
-        let block = self.block(title, true);
-        let inner = block.inner(area);
-        block.render(area, buf);
-
-        // Under the lanes: the predict question or its outcome, and the
-        // selected lane's details.
-        let predict = self.predict_lines(inner.width);
-        let details = self.details_lines(inner.width);
-        let (lanes_area, below_area) = split_below(inner, predict.len() + details.len());
-        let rows = state.rows();
-        let row_height = row_height(state.presenter, rows.len(), lanes_area.height);
+        let under_width = inner.width as usize;
+        let predict = self.predict_lines(under_width);
+        let legend = self.legend_lines(under_width);
+        let presenter = self.theme.presenter;
+        // The lanes get what the lines under them leave; those lines are
+        // known before the rows, except the details, which need the snapshot.
+        let mut lanes_area = Rect::default();
+        let mut below_area = Rect::default();
+        let mut row_h = 1;
+        let snapshot = Snapshot::of(self.state, |rows, details| {
+            let below = predict.len()
+                + legend.len()
+                + details.map_or(0, |d| self.details_lines(d, under_width).len());
+            (lanes_area, below_area) = split_below(inner, below);
+            row_h = row_height(presenter, rows, lanes_area.height);
+            LanesView::rows_fitting(lanes_area.height, row_h)
+        });
+        let page = LanesView::rows_fitting(lanes_area.height, row_h);
         let view = LanesView {
-            trace: state.trace(),
-            rows: &rows,
-            scroll: state.lanes_scroll.min(rows.len().saturating_sub(1)),
-            selected: state.selected,
-            view_us: state.view_us(),
-            span: axis_span(state.playback.clock()),
+            trace: snapshot.trace,
+            rows: &snapshot.shown,
+            selected: self.state.selected,
+            view_us: snapshot.view_us,
+            span: axis_span(self.state.playback.live()),
             theme: self.theme,
-            row_height,
+            row_height: row_h,
         };
         view.render(lanes_area, buf);
-        if rows.len() > LanesView::rows_fitting(lanes_area.height, row_height) {
-            let shown = LanesView::rows_fitting(lanes_area.height, row_height);
-            let text = format!(
-                " rows {}–{} of {} ",
-                state.lanes_scroll + 1,
-                (state.lanes_scroll + shown).min(rows.len()),
-                rows.len()
-            );
-            let text = if self.theme.ascii {
-                text.replace('–', "-")
-            } else {
-                text
-            };
-            let x = area.right().saturating_sub(text.chars().count() as u16 + 2);
-            buf.set_string(x, area.bottom() - 1, text, self.theme.dim());
+        if snapshot.rows.len() > page {
+            self.draw_rows_position(&snapshot, page, layout.lanes, buf);
         }
         let mut lines = predict;
-        lines.extend(details);
+        if let Some(details) = &snapshot.details {
+            lines.extend(self.details_lines(details, under_width));
+        }
+        lines.extend(legend);
         Paragraph::new(lines).render(below_area, buf);
+
+        if let Some(text) = layout.text {
+            self.draw_text(text, &snapshot, buf);
+        }
+        self.draw_status(layout.status, &snapshot, buf);
+        if self.state.knob_editor.is_some() {
+            super::knobs::draw(self.state, area, buf, self.theme);
+        }
+        let rows_top = lanes_area.y + 2;
+        LessonDrawn {
+            lane_rows: snapshot
+                .shown
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let y = rows_top + i as u16 * row_h;
+                    (
+                        Rect::new(lanes_area.x, y, lanes_area.width, row_h),
+                        r.row.lane,
+                    )
+                })
+                .filter(|(rect, _)| rect.bottom() <= lanes_area.bottom())
+                .collect(),
+            lanes_page: page,
+            text: layout.text,
+        }
     }
 
-    /// How many lane rows the screen of `area` shows (for paging).
-    pub fn lane_rows_shown(&self, area: Rect) -> usize {
-        let inner = LessonLayout::compute(area, self.state.presenter).lanes_inner();
-        let below = self.predict_lines(inner.width).len() + self.details_lines(inner.width).len();
-        let (lanes_area, _) = split_below(inner, below);
-        let rows = self.state.rows().len();
-        LanesView::rows_fitting(
-            lanes_area.height,
-            row_height(self.state.presenter, rows, lanes_area.height),
-        )
+    /// ` semaphore · Limits … · permits=5 `: the knobs that differ from
+    /// the lesson's are in the title, so nothing on screen contradicts them.
+    fn title(&self) -> String {
+        let lesson = self.state.lesson;
+        let changed = self.state.changed_knobs();
+        if changed.is_empty() {
+            format!(" {} · {} ", lesson.id, lesson.title)
+        } else {
+            format!(" {} · {} · {} ", lesson.id, lesson.title, changed.join(" "))
+        }
     }
 
-    /// The predict question before the run, the answer after it.
-    fn predict_lines(&self, width: u16) -> Vec<Line<'static>> {
+    fn draw_rows_position(
+        &self,
+        snapshot: &Snapshot<'_>,
+        page: usize,
+        area: Rect,
+        buf: &mut Buffer,
+    ) {
+        let total = snapshot.rows.len();
+        let text = format!(
+            " rows {}{}{} of {total} ",
+            snapshot.scroll + 1,
+            if self.theme.ascii { "-" } else { "–" },
+            (snapshot.scroll + page).min(total),
+        );
+        let x = area.right().saturating_sub(text.chars().count() as u16 + 2);
+        buf.set_string(x, area.bottom() - 1, text, self.theme.dim());
+    }
+
+    /// The predict question before the run, the prediction while it runs,
+    /// the verdict after it.
+    fn predict_lines(&self, width: usize) -> Vec<Line<'static>> {
         let state = self.state;
         let theme = self.theme;
-        let predict = &state.lesson.predict;
-        let glyphs = theme.glyphs();
-        if state.playback.is_finished() {
-            let verdict = state.verdict();
-            let shown = verdict
-                .as_ref()
-                .and_then(|v| v.shown.as_ref())
-                .map_or("nothing".to_string(), |v| v.to_string());
-            return match (state.answer, state.answered_right()) {
-                (Some(a), Some(true)) => vec![Line::from(vec![
-                    Span::styled(
-                        format!(
-                            "{} You predicted {} ",
-                            glyphs.done,
-                            predict.choices[a as usize - 1]
-                        ),
-                        theme.good(),
-                    ),
-                    Span::raw(format!("and the run shows {shown}. Right!")),
-                ])],
-                (Some(a), _) => vec![Line::from(vec![
-                    Span::styled(
-                        format!(
-                            "{} You predicted {}; ",
-                            glyphs.cancelled,
-                            predict.choices[a as usize - 1]
-                        ),
-                        theme.warn(),
-                    ),
-                    Span::raw(format!("the run shows {shown}.")),
-                ])],
-                (None, _) => wrap(
-                    &format!(
-                        "Predict: {} The run shows {shown}.",
-                        state.lesson.question(&state.knobs)
-                    ),
-                    width as usize,
-                )
-                .into_iter()
-                .map(Line::raw)
-                .collect(),
-            };
+        let lesson = state.lesson;
+        let choices = &lesson.predict.choices;
+        let answered = state.answer.map(|a| choices[a as usize - 1].as_str());
+        if let Some(verdict) = state.verdict() {
+            return self.verdict_lines(&verdict, answered, width);
         }
         if !state.at_start() {
-            // Running: the question is out of the way, the answer kept.
-            return match state.answer {
-                Some(a) => vec![Line::from(vec![
-                    Span::styled("Your prediction: ", theme.heading()),
-                    Span::raw(format!(
-                        "{} (checked when the run ends)",
-                        predict.choices[a as usize - 1]
-                    )),
-                ])],
+            // While it runs, the lanes get the room; the verdict says
+            // at the end whether there was a prediction.
+            return match answered {
+                Some(a) => styled_wrap(
+                    &format!("Your prediction: {a} (judged by the run when it ends)"),
+                    width,
+                    theme.dim(),
+                ),
                 None => Vec::new(),
             };
         }
-        let mut lines: Vec<Line<'static>> = wrap(
-            &format!("Predict: {}", state.lesson.question(&state.knobs)),
-            width as usize,
-        )
-        .into_iter()
-        .enumerate()
-        .map(|(i, text)| match text.strip_prefix("Predict: ") {
-            Some(rest) if i == 0 => Line::from(vec![
-                Span::styled("Predict: ", theme.heading()),
-                Span::raw(rest.to_string()),
-            ]),
-            _ => Line::raw(text),
-        })
-        .collect();
-        let mut choices = Vec::new();
-        for (i, choice) in predict.choices.iter().enumerate() {
-            let picked = state.answer == Some(i as u8 + 1);
-            let style = if picked {
+        let question = lesson.question(&state.knobs);
+        let mut lines = Vec::new();
+        for (i, text) in wrap(&format!("Predict: {question}"), width)
+            .into_iter()
+            .enumerate()
+        {
+            lines.push(match text.strip_prefix("Predict: ") {
+                Some(rest) if i == 0 => Line::from(vec![
+                    Span::styled("Predict: ", theme.heading()),
+                    Span::raw(rest.to_string()),
+                ]),
+                _ => Line::raw(text),
+            });
+        }
+        // The choices, as many to a line as fit.
+        let mut line: Vec<Span<'static>> = Vec::new();
+        let mut used = 0;
+        for (i, choice) in choices.iter().enumerate() {
+            let cost = 3 + Span::raw(choice.as_str()).width() + 1;
+            if used > 0 && used + cost > width {
+                lines.push(Line::from(std::mem::take(&mut line)));
+                used = 0;
+            }
+            let style = if state.answer == Some(i as u8 + 1) {
                 theme.selected()
             } else {
                 theme.text()
             };
-            choices.push(Span::styled(format!(" {} ", i + 1), theme.key()));
-            choices.push(Span::styled(format!("{choice} "), style));
+            line.push(Span::styled(format!(" {} ", i + 1), theme.key()));
+            line.push(Span::styled(format!("{choice} "), style));
+            used += cost;
         }
-        lines.push(Line::from(choices));
-        let hint = match state.answer {
-            None => "press a number to answer, or space to run without one",
-            Some(_) => "space runs the lesson; your answer is checked at the end",
+        lines.push(Line::from(line));
+        let hint = match answered {
+            None => "press a number to answer, then space to run (or run without answering)".into(),
+            Some(a) => format!("your answer: {a}; space runs the lesson, and the run judges it"),
         };
-        lines.push(Line::styled(hint, theme.dim()));
+        lines.extend(styled_wrap(&hint, width, theme.dim()));
         lines
     }
-}
 
-/// The lanes block's inside, split into the lanes and `below` lines under them.
-fn split_below(inner: Rect, below: usize) -> (Rect, Rect) {
-    let below = (below as u16).min(inner.height.saturating_sub(5));
-    let [lanes, under] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(below)]).areas(inner);
-    (lanes, under)
-}
-
-/// Presenter mode draws each lane two lines high when they all fit so.
-fn row_height(presenter: bool, rows: usize, height: u16) -> u16 {
-    if presenter && rows * 2 + 2 <= height as usize {
-        2
-    } else {
-        1
-    }
-}
-
-/// Plain text wrapped at word boundaries to `width` columns.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut lines = vec![String::new()];
-    for word in text.split_whitespace() {
-        let line = lines.last_mut().expect("never empty");
-        let len = line.chars().count();
-        if len > 0 && len + 1 + word.chars().count() > width {
-            lines.push(word.to_string());
-        } else {
-            if len > 0 {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-    }
-    lines
-}
-
-impl LessonView<'_> {
-    /// The selected lane: parent, times, what it waited on and for how long.
-    fn details_lines(&self, width: u16) -> Vec<Line<'static>> {
-        let Some(lane) = self.state.selected else {
-            return Vec::new();
-        };
-        let trace = self.state.trace();
-        let stats = LaneStats::of(trace, lane, self.state.view_us());
+    fn verdict_lines(
+        &self,
+        verdict: &Verdict,
+        answered: Option<&str>,
+        width: usize,
+    ) -> Vec<Line<'static>> {
         let theme = self.theme;
-        let parent = trace
-            .parent(lane)
-            .map_or("none".to_string(), |p| trace.lane_name(p).to_string());
-        let now = match lane_at(trace, lane, self.state.view_us()) {
+        let glyphs = theme.glyphs();
+        let choices = &self.state.lesson.predict.choices;
+        let shown = match &verdict.shown {
+            Some(value) => value.to_string(),
+            None => String::new(),
+        };
+        let (text, style) = match (&verdict.scored, answered) {
+            (Ok(true), Some(a)) => (
+                format!(
+                    "{} You predicted {a} and the run shows {shown}. Right!",
+                    glyphs.done
+                ),
+                theme.good(),
+            ),
+            (Ok(false), Some(a)) => (
+                format!(
+                    "{} You predicted {a}; the run shows {shown}.",
+                    glyphs.cancelled
+                ),
+                theme.warn(),
+            ),
+            (Err(NotScored::KnobsChanged), Some(a)) => (
+                format!(
+                    "You predicted {a}; the run shows {shown}{}. Not scored: the knobs \
+                     differ from the lesson's.",
+                    if verdict.matches() == Some(true) {
+                        ", as you said"
+                    } else {
+                        ""
+                    }
+                ),
+                theme.text(),
+            ),
+            (Err(NotScored::NoChoiceFits), _) => (
+                format!(
+                    "{}The run shows {shown}: none of the choices fits these knobs. Not scored.",
+                    answered.map_or(String::new(), |a| format!("You predicted {a}. "))
+                ),
+                theme.text(),
+            ),
+            (Err(NotScored::NotMeasured(why)), _) => (
+                format!("The run does not answer the question ({why}). Not scored."),
+                theme.warn(),
+            ),
+            _ => (
+                format!(
+                    "The run shows {shown}{}. No prediction this time: r restarts and asks again.",
+                    verdict.fitting.map_or(String::new(), |i| format!(
+                        " (choice {}: {})",
+                        i + 1,
+                        choices[i]
+                    ))
+                ),
+                theme.text(),
+            ),
+        };
+        styled_wrap(&text, width, style)
+    }
+
+    /// The selected lane: parent, times, what it waits on now and on which
+    /// line, and what it waited on before; wrapped, never cut.
+    fn details_lines(&self, d: &Details<'_>, width: usize) -> Vec<Line<'static>> {
+        let theme = self.theme;
+        let now = match &d.now {
             LaneNow::Waiting {
                 on,
                 line: Some(line),
-            } => format!("waiting on {on} (line {line})"),
-            LaneNow::Waiting { on, .. } => format!("waiting on {on}"),
-            LaneNow::Done(t) => format!("done at {}", seconds(t)),
-            LaneNow::Cancelled(t) => format!("cancelled at {}", seconds(t)),
-            LaneNow::Failed(t, why) => format!("failed at {}: {why}", seconds(t)),
-            LaneNow::Running => "running".into(),
+                since_us,
+            } => format!(
+                "waiting on {on} at line {line} since {}",
+                seconds(*since_us)
+            ),
+            LaneNow::Waiting { on, since_us, .. } => format!(
+                "waiting on {on} since {} (its line in the code is not known)",
+                seconds(*since_us)
+            ),
+            LaneNow::Done(t) => format!("done at {}", seconds(*t)),
+            LaneNow::Cancelled(t) => format!("cancelled at {}", seconds(*t)),
+            LaneNow::Failed(t, why) => format!("failed at {}: {why}", seconds(*t)),
+            LaneNow::Running { .. } if d.blocking => {
+                "running, and blocking the thread: no other lane can run".into()
+            }
+            LaneNow::Running { .. } => "running".into(),
             LaneNow::Queued => "spawned, not polled yet".into(),
             LaneNow::Absent => "not spawned yet".into(),
         };
-        let mut waits: Vec<String> = stats
+        let waited: Vec<String> = d
             .waited
             .iter()
             .map(|(on, us)| format!("{} on {on}", seconds(*us)))
             .collect();
-        if waits.is_empty() {
-            waits.push("nothing".into());
+        let head = format!(
+            "{} · child of {} · spawned {} · {}",
+            d.name,
+            d.parent.unwrap_or("none"),
+            seconds(d.spawned_us),
+            plural(d.polls, "poll", "polls"),
+        );
+        let mut lines = styled_wrap(&head, width, theme.text());
+        if let Some(first) = lines.first_mut() {
+            // The lane's name stands out.
+            let text: String = first.spans.iter().map(|s| s.content.as_ref()).collect();
+            let name_len = d.name.len().min(text.len());
+            *first = Line::from(vec![
+                Span::styled(text[..name_len].to_string(), theme.heading()),
+                Span::raw(text[name_len..].to_string()),
+            ]);
         }
-        let w = width as usize;
-        vec![
-            Line::from(vec![
-                Span::styled(truncate(trace.lane_name(lane), w / 2), theme.heading()),
-                Span::raw(truncate(
-                    &format!(
-                        "  child of {parent} · spawned {} · {} polls · {now}",
-                        seconds(stats.spawned_us),
-                        stats.polls
-                    ),
-                    w.saturating_sub(trace.lane_name(lane).chars().count().min(w / 2)),
-                )),
-            ]),
-            Line::from(truncate(
-                &format!(
-                    "ran {} · waited {}",
-                    seconds(stats.running_us),
-                    waits.join(", ")
-                ),
-                w,
-            )),
-        ]
+        lines.extend(styled_wrap(&format!("now: {now}"), width, theme.text()));
+        let history = format!(
+            "ran {} · waited {}",
+            seconds(d.running_us),
+            if waited.is_empty() {
+                "nothing".to_string()
+            } else {
+                waited.join(", ")
+            }
+        );
+        lines.extend(styled_wrap(&history, width, theme.dim()));
+        lines
     }
 
-    fn draw_text(&self, area: Rect, buf: &mut Buffer) {
+    /// Presenter mode's legend: what each glyph means, on screen.
+    fn legend_lines(&self, width: usize) -> Vec<Line<'static>> {
+        if !self.theme.presenter {
+            return Vec::new();
+        }
+        let theme = self.theme;
+        let g = theme.glyphs();
+        let items = [
+            (g.running, theme.running(), "running"),
+            (g.timer, theme.timer(), "sleeping"),
+            (g.waiting, theme.waiting(), "waiting"),
+            (g.queued, theme.queued(), "not polled"),
+            (g.done, theme.done(), "done"),
+            (g.cancelled, theme.cancelled(), "cancelled"),
+            (g.failed, theme.failed(), "failed"),
+        ];
+        let mut lines = Vec::new();
+        let mut line = Vec::new();
+        let mut used = 0;
+        for (glyph, style, what) in items {
+            let cost = 2 + what.len() + 3;
+            if used > 0 && used + cost > width {
+                lines.push(Line::from(std::mem::take(&mut line)));
+                used = 0;
+            }
+            line.push(Span::styled(format!("{glyph}{glyph} "), style));
+            line.push(Span::styled(format!("{what}   "), theme.text()));
+            used += cost;
+        }
+        lines.push(Line::from(line));
+        lines
+    }
+
+    fn draw_text(&self, area: Rect, snapshot: &Snapshot<'_>, buf: &mut Buffer) {
         let state = self.state;
         let theme = self.theme;
         let tabs: Vec<String> = [Pane::Story, Pane::Code, Pane::Twin, Pane::Log]
@@ -364,7 +444,7 @@ impl LessonView<'_> {
         match state.pane {
             Pane::Story => {
                 let width = area.width.saturating_sub(2);
-                let lines = story_lines(state.lesson.story, width, theme);
+                let lines = story_lines(&self.story_markdown(), width, theme);
                 StoryPane {
                     lines: &lines,
                     title: &title,
@@ -375,7 +455,7 @@ impl LessonView<'_> {
                 .render(area, buf);
             }
             Pane::Code => {
-                let markers = parked_markers(state.trace(), state.view_us());
+                let markers = &snapshot.markers;
                 let scroll = if state.text_scroll == 0 {
                     markers.first().map_or(0, |m| {
                         super::code::scroll_to_show(m.line, area.height.saturating_sub(2), 0)
@@ -386,7 +466,7 @@ impl LessonView<'_> {
                 CodePane {
                     code: self.code,
                     title: &title,
-                    markers: &markers,
+                    markers,
                     scroll,
                     focused: false,
                     theme,
@@ -408,12 +488,34 @@ impl LessonView<'_> {
         }
     }
 
+    /// Before the run, the scenario alone: the story tells what happens.
+    /// After it starts, the story, said to describe the default knobs when
+    /// the run uses others.
+    fn story_markdown(&self) -> String {
+        let state = self.state;
+        let lesson = state.lesson;
+        if state.at_start() {
+            return lesson.scenario.to_string();
+        }
+        let changed = state.changed_knobs();
+        if changed.is_empty() {
+            lesson.story.to_string()
+        } else {
+            format!(
+                "> This text tells the lesson's own run. Yours has {}: the lanes show \
+                 what it did.\n\n{}",
+                changed.join(", "),
+                lesson.story
+            )
+        }
+    }
+
     /// The lesson's log lines up to the view time, newest at the bottom.
     fn draw_log(&self, area: Rect, title: &str, buf: &mut Buffer) {
         let theme = self.theme;
-        if self.state.scrub.is_none() {
+        let block = theme.pane(title.to_string(), false);
+        if !self.state.is_rewound() {
             // Live: tui-logger, fed as the view advances (see `log_feed`).
-            let block = self.block(title.to_string(), false);
             tui_logger::TuiLoggerWidget::default()
                 .block(block)
                 .state(&self.state.log.state)
@@ -432,7 +534,6 @@ impl LessonView<'_> {
             return;
         }
         // Rewound: the log as it was at the view time, from the trace.
-        let block = self.block(title.to_string(), false);
         let inner = block.inner(area);
         block.render(area, buf);
         let trace = self.state.trace();
@@ -452,15 +553,15 @@ impl LessonView<'_> {
             .take(fit)
             .map(|(t, lane, level, text)| {
                 let who = lane.map_or("lanes", |l| trace.lane_name(l));
-                let style = match level {
-                    Level::Error => theme.error(),
-                    Level::Warn => theme.warn(),
-                    _ => theme.text(),
+                let (style, tag) = match level {
+                    Level::Error => (theme.error(), "error: "),
+                    Level::Warn => (theme.warn(), "warn: "),
+                    _ => (theme.text(), ""),
                 };
                 Line::from(vec![
                     Span::styled(format!("{:>9}  ", seconds(*t)), theme.dim()),
                     Span::styled(format!("{who}: "), theme.heading()),
-                    Span::styled(text.to_string(), style),
+                    Span::styled(format!("{tag}{text}"), style),
                 ])
             })
             .collect();
@@ -470,55 +571,70 @@ impl LessonView<'_> {
         Paragraph::new(lines).render(inner, buf);
     }
 
-    fn draw_status(&self, area: Rect, buf: &mut Buffer) {
+    fn draw_status(&self, area: Rect, snapshot: &Snapshot<'_>, buf: &mut Buffer) {
         let state = self.state;
         let theme = self.theme;
-        let (mode, style) = if state.scrub.is_some() {
-            (
-                format!(
-                    "rewound (live {})",
-                    seconds(state.playback.clock().as_micros() as u64)
-                ),
-                theme.warn(),
-            )
-        } else if state.playback.is_finished() {
-            ("finished".to_string(), theme.good())
-        } else if state.playback.is_playing() {
-            ("playing".to_string(), theme.good())
-        } else {
-            ("paused".to_string(), theme.warn())
+        let live = seconds(state.playback.live().as_micros() as u64);
+        let (mode, style) = match state.mode() {
+            Mode::AtStart => ("ready".to_string(), theme.warn()),
+            Mode::Playing => ("playing".to_string(), theme.good()),
+            Mode::Paused => ("paused".to_string(), theme.warn()),
+            Mode::Stepping => ("stepping".to_string(), theme.warn()),
+            Mode::Rewound {
+                replaying: true, ..
+            } => (format!("replaying (live {live})"), theme.good()),
+            Mode::Rewound { .. } => (format!("rewound (live {live})"), theme.warn()),
+            Mode::Finished => match state.trace().end() {
+                Some((_, EndReason::Finished)) | None => ("finished".to_string(), theme.good()),
+                Some((_, reason)) => (format!("ended: {}", reason.as_str()), theme.error()),
+            },
         };
-        let counts = LaneCounts::at(state.trace(), state.view_us());
         let speed = format!(
             "{}{} ",
             format_speed(state.playback.speed()),
             if theme.ascii { "x" } else { "×" }
         );
+        let bar = if theme.ascii { "|" } else { "│" };
         let mut spans = vec![
             Span::styled(
                 format!(" {mode} "),
                 style.add_modifier(ratatui::style::Modifier::BOLD),
             ),
-            Span::styled(format!("t {} ", seconds(state.view_us())), theme.title()),
+            Span::styled(format!("t {} ", seconds(snapshot.view_us)), theme.title()),
             Span::raw(speed),
-            Span::raw(format!(
-                "{} {} ",
-                counts.describe(),
-                if theme.ascii { "|" } else { "│" }
-            )),
         ];
-        if let Some(notice) = &state.notice {
+        let width = area.width as usize;
+        let used: usize = spans.iter().map(|s| s.width()).sum();
+        let notice = state.notice.as_deref().or(self.notice);
+        let context = if state.knob_editor.is_some() {
+            Context::Knobs
+        } else {
+            Context::Lesson
+        };
+        // The keys a learner cannot do without come before the counts;
+        // the counts shrink to fit, then more keys fill what is left.
+        let essential: usize = hint_spans(context, 0, 1, theme)
+            .iter()
+            .map(|s| s.width())
+            .sum();
+        let room = width.saturating_sub(used + if notice.is_some() { 0 } else { essential });
+        let counts = [
+            format!("{} {bar} ", snapshot.counts.describe()),
+            format!("{} {bar} ", plural(snapshot.counts.total, "lane", "lanes")),
+        ]
+        .into_iter()
+        .find(|c| Span::raw(c.as_str()).width() <= room);
+        if let Some(counts) = counts {
+            spans.push(Span::raw(counts));
+        }
+        if let Some(notice) = notice {
             spans.push(Span::styled(format!("{notice} "), theme.warn()));
         } else {
-            let context = if state.knob_editor.is_some() {
-                Context::Knobs
-            } else {
-                Context::Lesson
-            };
-            let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+            let used: usize = spans.iter().map(|s| s.width()).sum();
             spans.extend(hint_spans(
                 context,
-                (area.width as usize).saturating_sub(used),
+                width.saturating_sub(used),
+                u8::MAX,
                 theme,
             ));
         }
@@ -526,25 +642,97 @@ impl LessonView<'_> {
     }
 }
 
-/// The key hints that fit in `width` columns, whole ones only, with `?`
-/// (help, where every other key is listed) always first.
-pub fn hint_spans(context: Context, width: usize, theme: &Theme) -> Vec<Span<'static>> {
-    let mut all = hints(context);
-    if let Some(help) = all.iter().position(|(key, _)| *key == "?") {
-        let help = all.remove(help);
-        all.insert(0, help);
+/// The lanes block's inside, split into the lanes and `below` lines under them.
+fn split_below(inner: Rect, below: usize) -> (Rect, Rect) {
+    let below = (below as u16).min(inner.height.saturating_sub(5));
+    let [lanes, under] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(below)]).areas(inner);
+    (lanes, under)
+}
+
+/// Presenter mode draws each lane two lines high when they all fit so.
+fn row_height(presenter: bool, rows: usize, height: u16) -> u16 {
+    if presenter && rows * 2 + 2 <= height as usize {
+        2
+    } else {
+        1
     }
-    let mut spans = Vec::new();
-    let mut left = width;
-    for (key, what) in all {
-        let key = format!(" {} ", key_label(key, theme));
-        let cost = key.chars().count() + what.chars().count();
-        if cost > left {
+}
+
+/// Plain text wrapped at word boundaries to `width` columns; a word longer
+/// than a line is split.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let mut word = word.to_string();
+        loop {
+            let line = lines.last_mut().expect("never empty");
+            let len = line.chars().count();
+            let word_len = word.chars().count();
+            if len > 0 && len + 1 + word_len > width {
+                lines.push(String::new());
+                continue;
+            }
+            if len == 0 && word_len > width {
+                let head: String = word.chars().take(width).collect();
+                word = word.chars().skip(width).collect();
+                line.push_str(&head);
+                lines.push(String::new());
+                continue;
+            }
+            if len > 0 {
+                line.push(' ');
+            }
+            line.push_str(&word);
             break;
         }
-        left -= cost;
-        spans.push(Span::styled(key, theme.key()));
-        spans.push(Span::styled(what.to_string(), theme.dim()));
+    }
+    if lines.len() > 1 && lines.last().is_some_and(String::is_empty) {
+        lines.pop();
+    }
+    lines
+}
+
+fn styled_wrap(text: &str, width: usize, style: Style) -> Vec<Line<'static>> {
+    wrap(text, width)
+        .into_iter()
+        .map(|l| Line::styled(l, style))
+        .collect()
+}
+
+/// The key hints that fit in `width` columns, whole ones only, chosen by
+/// their priority in the keymap (1: space, `.`, `?` and `q`, always, even
+/// past `width`) up to `up_to`, and shown in the keymap's order.
+pub fn hint_spans(context: Context, width: usize, up_to: u8, theme: &Theme) -> Vec<Span<'static>> {
+    let all = hints(context);
+    let cost = |(key, what, _): &(&str, &str, u8)| {
+        Span::raw(format!(" {} ", key_label(key, theme))).width() + Span::raw(*what).width()
+    };
+    let mut by_priority: Vec<usize> = (0..all.len()).filter(|&i| all[i].2 <= up_to).collect();
+    by_priority.sort_by_key(|&i| all[i].2);
+    let mut chosen = vec![false; all.len()];
+    let mut left = width;
+    for i in by_priority {
+        let c = cost(&all[i]);
+        if all[i].2 == 1 || c <= left {
+            left = left.saturating_sub(c);
+            chosen[i] = true;
+        } else {
+            // Lower priorities do not squeeze in past a higher one that
+            // did not fit: the hints stay in order of importance.
+            break;
+        }
+    }
+    let mut spans = Vec::new();
+    for (i, (key, what, _)) in all.into_iter().enumerate() {
+        if chosen[i] {
+            spans.push(Span::styled(
+                format!(" {} ", key_label(key, theme)),
+                theme.key(),
+            ));
+            spans.push(Span::styled(what.to_string(), theme.dim()));
+        }
     }
     spans
 }
@@ -570,131 +758,12 @@ fn format_speed(speed: f64) -> String {
     }
 }
 
-/// The code lines lanes are parked on at `t_us`, with who and on what.
-pub fn parked_markers(trace: &Trace, t_us: u64) -> Vec<Marker> {
-    let mut by_line: std::collections::BTreeMap<u32, (usize, String)> = Default::default();
-    for lane in 1..=trace.lanes().len() as LaneId {
-        if let LaneNow::Waiting {
-            on,
-            line: Some(line),
-        } = lane_at(trace, lane, t_us)
-        {
-            let entry = by_line.entry(line).or_insert((0, on));
-            entry.0 += 1;
-        }
-    }
-    by_line
-        .into_iter()
-        .map(|(line, (count, on))| Marker {
-            line,
-            label: if count == 1 {
-                format!("1 lane: {on}")
-            } else {
-                format!("{count} lanes: {on}")
-            },
-        })
-        .collect()
-}
-
-/// How many lanes are in each state at one time.
-#[derive(Default, Debug, PartialEq, Eq)]
-pub struct LaneCounts {
-    pub total: usize,
-    pub waiting: usize,
-    pub done: usize,
-    pub cancelled: usize,
-    pub failed: usize,
-}
-
-impl LaneCounts {
-    /// "21 lanes: 12 waiting, 9 done" (states with no lane left out).
-    pub fn describe(&self) -> String {
-        let parts: Vec<String> = [
-            (self.waiting, "waiting"),
-            (self.done, "done"),
-            (self.cancelled, "cancelled"),
-            (self.failed, "failed"),
-        ]
-        .into_iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| format!("{n} {what}"))
-        .collect();
-        format!("{} lanes: {}", self.total, parts.join(", "))
-    }
-
-    pub fn at(trace: &Trace, t_us: u64) -> LaneCounts {
-        let mut counts = LaneCounts::default();
-        for lane in 1..=trace.lanes().len() as LaneId {
-            match lane_at(trace, lane, t_us) {
-                LaneNow::Absent => continue,
-                LaneNow::Waiting { .. } | LaneNow::Queued | LaneNow::Running => counts.waiting += 1,
-                LaneNow::Done(_) => counts.done += 1,
-                LaneNow::Cancelled(_) => counts.cancelled += 1,
-                LaneNow::Failed(..) => counts.failed += 1,
-            }
-            counts.total += 1;
-        }
-        counts
-    }
-}
-
-/// A lane's life up to a time, summed up.
-#[derive(Default, Debug)]
-pub struct LaneStats {
-    pub spawned_us: u64,
-    pub polls: usize,
-    pub running_us: u64,
-    /// Time waited on each thing, in order of first wait.
-    pub waited: Vec<(String, u64)>,
-}
-
-impl LaneStats {
-    pub fn of(trace: &Trace, lane: LaneId, until_us: u64) -> LaneStats {
-        let mut stats = LaneStats::default();
-        let mut open: Option<(u64, Option<String>)> = None; // (since, waiting on)
-        let close = |stats: &mut LaneStats, open: &mut Option<(u64, Option<String>)>, t: u64| {
-            if let Some((since, on)) = open.take() {
-                let span = t.saturating_sub(since);
-                match on {
-                    None => stats.running_us += span,
-                    Some(on) => match stats.waited.iter_mut().find(|(o, _)| *o == on) {
-                        Some(entry) => entry.1 += span,
-                        None => stats.waited.push((on, span)),
-                    },
-                }
-            }
-        };
-        for event in trace.lane_events(lane) {
-            if event.t_us > until_us {
-                break;
-            }
-            match event.kind {
-                EventKind::Spawned { .. } => stats.spawned_us = event.t_us,
-                EventKind::Running => {
-                    close(&mut stats, &mut open, event.t_us);
-                    stats.polls += 1;
-                    open = Some((event.t_us, None));
-                }
-                EventKind::Awaiting { on, .. } => {
-                    close(&mut stats, &mut open, event.t_us);
-                    open = Some((event.t_us, Some(trace.text(on).to_string())));
-                }
-                EventKind::Done | EventKind::Cancelled | EventKind::Failed { .. } => {
-                    close(&mut stats, &mut open, event.t_us);
-                }
-                _ => {}
-            }
-        }
-        close(&mut stats, &mut open, until_us);
-        stats
-    }
-}
-
 /// Says what size is needed instead of drawing a broken screen.
 pub fn too_small(area: Rect, buf: &mut Buffer, theme: &Theme) {
     Clear.render(area, buf);
     let text = format!(
-        "lanes needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}.",
+        "lanes needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}. \
+         q or Ctrl-C quits.",
         area.width, area.height
     );
     let text = if theme.ascii {

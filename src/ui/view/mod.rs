@@ -14,19 +14,35 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::app::{App, Screen};
-use lesson::{LessonView, MIN_HEIGHT, MIN_WIDTH, too_small};
+use lesson::{LessonDrawn, LessonView, MIN_HEIGHT, MIN_WIDTH, too_small};
 use picker::PickerView;
 
-/// Draws the whole screen for the app's state.
-pub fn draw(frame: &mut Frame, app: &App) {
+/// What drawing tells input: the layout facts that clicks, scrolling and
+/// paging need, as the frame drew them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Drawn {
+    /// The terminal's size.
+    pub size: (u16, u16),
+    /// The "terminal too small" screen was drawn instead.
+    pub too_small: bool,
+    pub lesson: LessonDrawn,
+}
+
+/// Draws the whole screen for the app's state, and says where things went.
+pub fn draw(frame: &mut Frame, app: &App) -> Drawn {
     let area = frame.area();
     let buf = frame.buffer_mut();
+    let mut drawn = Drawn {
+        size: (area.width, area.height),
+        ..Drawn::default()
+    };
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(area, buf, &app.theme);
         if app.theme.ascii {
             ascii_only(buf);
         }
-        return;
+        drawn.too_small = true;
+        return drawn;
     }
     match &app.screen {
         Screen::Picker => draw_picker(app, area, buf),
@@ -36,8 +52,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 code: &open.code,
                 twin: &open.twin,
                 theme: &app.theme,
+                notice: app.notice.as_deref(),
             };
-            view.render(area, buf);
+            drawn.lesson = view.draw(area, buf);
         }
     }
     if app.help {
@@ -52,6 +69,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if app.theme.ascii {
         ascii_only(frame.buffer_mut());
     }
+    drawn
 }
 
 /// `--ascii` is a promise about every cell, whatever text a lesson or a
@@ -85,6 +103,7 @@ fn draw_picker(app: &App, area: Rect, buf: &mut ratatui::buffer::Buffer) {
     spans.extend(lesson::hint_spans(
         app.context(),
         (status.width as usize).saturating_sub(used),
+        u8::MAX,
         theme,
     ));
     Paragraph::new(Line::from(spans)).render(status, buf);
