@@ -86,6 +86,12 @@ pub fn main() -> i32 {
     };
     match result {
         Ok(()) => 0,
+        // The reader went away (`lanes run … | head`): it has what it wanted.
+        Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(Failure::Output(e)) => {
+            eprintln!("error: cannot write the output: {e}");
+            1
+        }
         Err(Failure::Usage(message)) => {
             eprintln!("error: {message}");
             2
@@ -97,11 +103,19 @@ pub fn main() -> i32 {
     }
 }
 
-/// What went wrong: a mistake in the arguments (exit 2) or a failure while
-/// running (exit 1).
+/// What went wrong: a mistake in the arguments (exit 2), a failure while
+/// running (exit 1), or the output could not be written (exit 1, or 0 for a
+/// closed pipe).
 enum Failure {
     Usage(String),
     Runtime(String),
+    Output(io::Error),
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure::Output(e)
+    }
 }
 
 impl From<UsageError> for Failure {
@@ -172,8 +186,13 @@ fn clap_error(e: clap::Error) -> i32 {
     use clap::error::ErrorKind;
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = e.print();
-            0
+            match e.print().and_then(|()| io::stdout().flush()) {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                    eprintln!("error: cannot write the output: {e}");
+                    1
+                }
+                _ => 0,
+            }
         }
         _ => {
             // clap's first paragraph says what is wrong, sometimes over two
@@ -212,21 +231,22 @@ fn list(with_hint: bool) -> Result<(), Failure> {
         .map(|l| l.id.len())
         .max()
         .unwrap_or(2);
-    let mut out = String::new();
-    for chapter in &catalog.chapters {
-        out.push_str(&format!("{}. {}\n", chapter.number, chapter.title));
-        for lesson in &chapter.lessons {
-            out.push_str(&format!("   {:width$}  {}\n", lesson.id, lesson.title));
+    write_stdout(|out| {
+        for chapter in &catalog.chapters {
+            writeln!(out, "{}. {}", chapter.number, chapter.title)?;
+            for lesson in &chapter.lessons {
+                writeln!(out, "   {:width$}  {}", lesson.id, lesson.title)?;
+            }
         }
-    }
-    if with_hint {
-        out.push_str(
-            "\nOpen one with `lanes open <id>`, or print its lanes with `lanes run <id>`;\n\
-             change it with `--knob name=value`.\n",
-        );
-    }
-    print(&out);
-    Ok(())
+        if with_hint {
+            writeln!(
+                out,
+                "\nOpen one with `lanes open <id>`, or print its lanes with `lanes run <id>`;\n\
+                 change it with `--knob name=value`."
+            )?;
+        }
+        Ok(())
+    })
 }
 
 fn run(id: &str, settings: &[String], format: &str) -> Result<(), Failure> {
@@ -238,18 +258,20 @@ fn run(id: &str, settings: &[String], format: &str) -> Result<(), Failure> {
         .knobs_with(settings)
         .map_err(|e| UsageError(e.to_string()))?;
     let trace = run_headless(lesson.run_spec(knobs), HEADLESS_WALL_LIMIT);
-    let output = match format {
-        "jsonl" => jsonl::to_string(&trace),
-        _ => text::render(&trace),
-    };
-    print(&output);
-    Ok(())
+    write_stdout(|out| match format {
+        "jsonl" => jsonl::write(&trace, out),
+        _ => text::write(&trace, out),
+    })
 }
 
-/// Writes to stdout; a closed pipe (`| head`) is not an error.
-fn print(text: &str) {
-    let mut stdout = io::stdout().lock();
-    let _ = stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush());
+/// Streams output to stdout through a buffer. Any write error, the final
+/// flush's included, comes back as [`Failure::Output`] (a closed pipe is
+/// told apart by `main`).
+fn write_stdout(
+    body: impl FnOnce(&mut io::BufWriter<io::StdoutLock<'static>>) -> io::Result<()>,
+) -> Result<(), Failure> {
+    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    body(&mut out)?;
+    out.flush()?;
+    Ok(())
 }

@@ -282,3 +282,182 @@ fn without_a_command_it_lists_the_lessons() {
     assert!(out.status.success());
     assert!(stdout(&out).contains("semaphore"));
 }
+
+/// Runs lanes with stdout going to `/dev/full`, where every write fails.
+#[cfg(target_os = "linux")]
+fn lanes_to_full_disk(args: &[&str]) -> Output {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    Command::new(env!("CARGO_BIN_EXE_lanes"))
+        .args(args)
+        .stdout(full)
+        .output()
+        .expect("lanes runs")
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_write_error_is_one_line_and_exit_code_1() {
+    for args in [
+        &["run", "semaphore"][..],
+        &["run", "semaphore", "--format", "jsonl"],
+        &["run", "mutex", "--knob", "lock=false"],
+        &["list"],
+        &[],
+        &["--help"],
+    ] {
+        let out = lanes_to_full_disk(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{args:?}: not one line: {err:?}");
+        assert!(
+            err.starts_with("error: cannot write the output: "),
+            "{args:?}: {err:?}"
+        );
+        assert!(err.contains("No space left on device"), "{args:?}: {err:?}");
+    }
+}
+
+/// Reads one line of the output, then closes the pipe while lanes still
+/// has far more to write (more than a pipe's buffer).
+fn lanes_into_head(args: &[&str]) -> (String, Output) {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lanes"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lanes runs");
+    let mut first = String::new();
+    {
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        reader.read_line(&mut first).unwrap();
+    } // the read end closes here
+    (first, child.wait_with_output().unwrap())
+}
+
+#[test]
+fn a_pipe_closed_early_is_not_an_error() {
+    for (args, first) in [
+        (
+            &[
+                "run",
+                "semaphore",
+                "--knob",
+                "requests=1000",
+                "--format",
+                "jsonl",
+            ][..],
+            r#"{"format":"lanes-trace/1""#,
+        ),
+        (
+            &["run", "semaphore", "--knob", "requests=1000"],
+            "semaphore  requests=1000",
+        ),
+    ] {
+        let (line, out) = lanes_into_head(args);
+        assert!(line.starts_with(first), "{args:?}: {line}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert_eq!(stderr(&out), "", "{args:?}");
+    }
+}
+
+/// The marks line and the tick line of a text chart.
+fn axis_of(text: &str) -> (String, String) {
+    let mut lines = text.lines().skip(2);
+    let marks = lines.next().unwrap().to_string();
+    let ticks = lines.next().unwrap().to_string();
+    assert!(ticks.trim().starts_with('|'), "{ticks:?}");
+    (marks, ticks)
+}
+
+#[test]
+fn axis_labels_never_touch_and_every_tick_has_one() {
+    for args in [
+        &["run", "semaphore"][..],
+        &["run", "semaphore", "--knob", "requests=100"],
+        &["run", "semaphore", "--knob", "requests=1000"],
+        &["run", "semaphore", "--knob", "requests=200"],
+        &["run", "semaphore", "--knob", "requests=45"],
+        &["run", "semaphore", "--knob", "work_ms=10"],
+        &[
+            "run",
+            "semaphore",
+            "--knob",
+            "work_ms=1",
+            "--knob",
+            "requests=3",
+        ],
+        &["run", "mutex"],
+        &["run", "join", "--knob", "users=1"],
+        &["run", "blocking"],
+    ] {
+        let out = lanes(args);
+        assert!(out.status.success(), "{args:?}");
+        let (marks, ticks) = axis_of(&stdout(&out));
+        let tick_cols: Vec<usize> = ticks.match_indices('|').map(|(i, _)| i).collect();
+        // Each label starts at a tick, and each tick has a label.
+        let label_cols: Vec<usize> = marks
+            .char_indices()
+            .filter(|&(i, c)| c != ' ' && (i == 0 || marks.as_bytes()[i - 1] == b' '))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(tick_cols, label_cols, "{args:?}\n{marks}\n{ticks}");
+        // Labels are separate words, each a time in seconds.
+        for label in marks.split_whitespace() {
+            let number = label
+                .strip_suffix('s')
+                .unwrap_or_else(|| panic!("{args:?}: {label:?} in {marks:?} is not one time"));
+            assert!(
+                number.parse::<f64>().is_ok() && number.matches('.').count() <= 1,
+                "{args:?}: {label:?} in {marks:?}"
+            );
+        }
+    }
+}
+
+/// Each worker's lane in the mutex lesson's chart and its turns: stretches
+/// of `-` (holding the lock, sleeping), the last of which may share its
+/// column with the worker's end, `*`.
+fn mutex_turns(knobs: &[&str]) -> Vec<(String, usize)> {
+    let mut args = vec!["run", "mutex"];
+    for knob in knobs {
+        args.extend(["--knob", knob]);
+    }
+    let text = stdout(&lanes(&args));
+    // The chart ends at the legend; the lanes list below repeats the names.
+    text.lines()
+        .take_while(|l| !l.starts_with("= running"))
+        .filter(|l| l.trim_start().starts_with("worker"))
+        .map(|l| {
+            let cells = &l[l.find("  ").unwrap()..];
+            let turns = cells
+                .split(|c| c != '-' && c != '*')
+                .filter(|run| !run.is_empty())
+                .count();
+            (l.to_string(), turns)
+        })
+        .collect()
+}
+
+#[test]
+fn the_mutex_chart_shows_every_turn() {
+    // Columns of 10 ms: default turns fit whole columns; 20 turns in 1 s
+    // give 20 ms columns; 7 ms pauses straddle columns. At one instant per
+    // column, half of those turns vanished behind the lock waits.
+    for (knobs, turns) in [
+        (&[][..], 10),
+        (&["increments=20"], 20),
+        (&["pause_ms=7"], 10),
+        (&["pause_ms=13", "workers=3"], 10),
+    ] {
+        let rows = mutex_turns(knobs);
+        assert!(!rows.is_empty(), "{knobs:?}");
+        for (row, count) in rows {
+            assert_eq!(count, turns, "{knobs:?}: {row}");
+        }
+    }
+}

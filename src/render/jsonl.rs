@@ -112,7 +112,7 @@ pub fn header_line(header: &Header) -> String {
     serde_json::to_string(&line).expect("a header always serializes")
 }
 
-/// Writes the whole trace.
+/// Writes the whole trace, line by line (give it a buffered writer).
 pub fn write(trace: &Trace, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "{}", header_line(trace.header()))?;
     for event in trace.events() {
@@ -122,6 +122,8 @@ pub fn write(trace: &Trace, out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
+/// The whole trace as one string, for tests and small traces; output to a
+/// file or a pipe streams with [`write`] instead.
 pub fn to_string(trace: &Trace) -> String {
     let mut out = Vec::new();
     write(trace, &mut out).expect("writing to memory cannot fail");

@@ -9,9 +9,9 @@
 //! *  done    x  cancelled    !  failed
 //! ```
 
-use std::fmt::Write as _;
+use std::io::{self, Write};
 
-use crate::trace::query::{SpanState, is_timer_wait};
+use crate::trace::timeline::{self, Cell};
 use crate::trace::{EventKind, LaneEnd, LaneId, Level, Trace};
 
 /// Columns of the time axis at most.
@@ -31,27 +31,100 @@ pub const LEGEND: [&str; 2] = [
     "* done      x cancelled            ! failed",
 ];
 
-/// Seconds for people: `0.5 s`, `3.5 s`, `1.234 s`.
+/// Seconds for people, exact to the microsecond: `0.0 s`, `0.5 s`,
+/// `0.03 s`, `1.234567 s`. Never rounded, so a time never reads as another
+/// (0.0004 s is not `0.0 s`, 0.9996 s is not `1.0 s`).
 pub fn seconds(us: u64) -> String {
-    let text = format!("{:.3}", us as f64 / 1e6);
-    let text = text.trim_end_matches('0');
-    let text = if text.ends_with('.') {
-        format!("{text}0")
-    } else {
-        text.to_string()
-    };
-    format!("{text} s")
+    let fraction = format!("{:06}", us % 1_000_000);
+    let fraction = fraction.trim_end_matches('0');
+    let fraction = if fraction.is_empty() { "0" } else { fraction };
+    format!("{}.{fraction} s", us / 1_000_000)
 }
 
-pub fn render(trace: &Trace) -> String {
-    let mut out = String::new();
+/// `us` in seconds with exactly `decimals` decimals (at most 6), cut, not
+/// rounded: `fixed(2_500_000, 1)` is `2.5`, `fixed(2_000_000, 0)` is `2`.
+fn fixed(us: u64, decimals: usize) -> String {
+    let whole = us / 1_000_000;
+    if decimals == 0 {
+        return whole.to_string();
+    }
+    let fraction = format!("{:06}", us % 1_000_000);
+    format!("{whole}.{}", &fraction[..decimals.min(6)])
+}
+
+/// Decimals needed to write a time of `us` in seconds exactly.
+fn decimals(us: u64) -> usize {
+    let mut fraction = us % 1_000_000;
+    if fraction == 0 {
+        return 0;
+    }
+    let mut places = 6;
+    while fraction.is_multiple_of(10) {
+        fraction /= 10;
+        places -= 1;
+    }
+    places
+}
+
+/// Columns between two labelled ticks at least (so the axis is not a wall
+/// of numbers).
+const MIN_TICK_GAP: u64 = 5;
+
+/// The labelled ticks of a time axis of `cells` columns of `cell_us` each:
+/// (column, label) pairs, the first at column 0. Ticks fall at round times
+/// (1, 2, 2.5 or 5 times a power of ten microseconds) chosen so that every
+/// label fits before the next tick with at least one space between them;
+/// all labels have the same decimals (`0.0s 2.5s 5.0s`, `0s 2s 4s`). The
+/// last label may run past the last column.
+pub fn axis_ticks(cells: usize, cell_us: u64) -> Vec<(usize, String)> {
+    if cells == 0 || cell_us == 0 {
+        return Vec::new();
+    }
+    let span = (cells as u64 - 1).saturating_mul(cell_us);
+    let mut power: u64 = 1;
+    for _ in 0..19 {
+        for (num, den) in [(1, 1), (2, 1), (5, 2), (5, 1)] {
+            let Some(interval) = power.checked_mul(num).map(|i| i / den) else {
+                continue;
+            };
+            if interval * den != power * num {
+                continue; // 2.5 µs is not a time
+            }
+            let gap = interval / cell_us;
+            // A lone tick at zero needs no decimals.
+            let places = if span < interval {
+                0
+            } else {
+                decimals(interval)
+            };
+            let last = span / interval * interval;
+            let width = fixed(last, places).len() as u64 + 1;
+            if gap >= MIN_TICK_GAP.max(width + 1) {
+                return (0..=span / interval)
+                    .map(|k| {
+                        let t = k * interval;
+                        ((t / cell_us) as usize, format!("{}s", fixed(t, places)))
+                    })
+                    .collect();
+            }
+        }
+        power = match power.checked_mul(10) {
+            Some(p) => p,
+            None => break,
+        };
+    }
+    vec![(0, "0s".to_string())]
+}
+
+/// Writes the chart of a finished (or stopped) run.
+pub fn write(trace: &Trace, out: &mut impl Write) -> io::Result<()> {
     let header = trace.header();
     let knobs: Vec<String> = header
         .knobs
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    let _ = writeln!(out, "{}  {}", header.lesson, knobs.join(" "));
+    writeln!(out, "{}  {}", header.lesson, knobs.join(" "))?;
     let end_us = trace.end().map_or(trace.last_t_us(), |(t, _)| t);
     let step = STEPS_US
         .iter()
@@ -63,56 +136,93 @@ pub fn render(trace: &Trace) -> String {
     let rows = lane_rows(trace);
     let label_width = rows
         .iter()
-        .map(|(lane, depth)| depth * 2 + trace.lane_name(*lane).len())
+        .map(|(lane, depth)| depth * 2 + trace.lane_name(*lane).chars().count())
         .max()
         .unwrap_or(4)
         .clamp(4, LABEL_WIDTH);
 
-    out.push('\n');
+    writeln!(out)?;
     let (marks, ticks) = axis(columns, step);
-    let _ = writeln!(out, "{:label_width$}  {marks}", "");
-    let _ = writeln!(out, "{:label_width$}  {ticks}", "");
+    writeln!(out, "{:label_width$}  {marks}", "")?;
+    writeln!(out, "{:label_width$}  {}", "", ticks.trim_end())?;
     for (lane, depth) in &rows {
         let label = format!("{}{}", "  ".repeat(*depth), trace.lane_name(*lane));
         let label = cut(&label, label_width);
-        let cells = lane_cells(trace, *lane, columns, step);
-        let _ = writeln!(out, "{label:label_width$}  {}", cells.trim_end());
+        let cells: String = timeline::paint(trace, *lane, 0, step, columns, end_us)
+            .into_iter()
+            .map(glyph)
+            .collect();
+        writeln!(out, "{label:label_width$}  {}", cells.trim_end())?;
     }
-    let _ = writeln!(out, "\n{}", LEGEND[0]);
-    let _ = writeln!(out, "{}   one column = {}", LEGEND[1], seconds(step));
+    writeln!(out, "\n{}", LEGEND[0])?;
+    writeln!(out, "{}   one column = {}", LEGEND[1], seconds(step))?;
 
-    out.push_str("\nlanes\n");
+    writeln!(out, "\nlanes")?;
     for (lane, depth) in &rows {
         let label = format!("{}{}", "  ".repeat(*depth), trace.lane_name(*lane));
-        let _ = writeln!(
+        writeln!(
             out,
             "  {:label_width$}  {}",
             cut(&label, label_width),
             fate(trace, *lane)
-        );
+        )?;
     }
 
     let logs = trace.logs();
     if !logs.is_empty() {
-        out.push_str("\nlog\n");
+        writeln!(out, "\nlog")?;
+        let time_width = logs
+            .iter()
+            .map(|(t, ..)| seconds(*t).len())
+            .max()
+            .unwrap_or(0);
         for (t, lane, level, text) in logs {
             let who = lane.map_or("lanes", |l| trace.lane_name(l));
-            let level = if level == Level::Info {
-                String::new()
-            } else {
-                format!("{}: ", level.as_str())
-            };
-            let _ = writeln!(out, "  {:>9}  {}: {level}{text}", seconds(t), who);
+            writeln!(
+                out,
+                "  {:>time_width$}  {who}: {}{text}",
+                seconds(t),
+                level_tag(level)
+            )?;
         }
     }
 
     match trace.end() {
-        Some((t, reason)) => {
-            let _ = writeln!(out, "\nend at {} ({})", seconds(t), reason.as_str());
-        }
-        None => out.push_str("\n(the run has not ended)\n"),
+        Some((t, reason)) => writeln!(out, "\nend at {} ({})", seconds(t), reason.as_str()),
+        None => writeln!(out, "\n(the run has not ended)"),
     }
-    out
+}
+
+/// The chart as a string (for tests and callers that want it whole).
+pub fn render(trace: &Trace) -> String {
+    let mut out = Vec::new();
+    write(trace, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("the chart is UTF-8")
+}
+
+/// What a log line says before its text: nothing for `info`, else the
+/// level's name as the trace format has it (`error: `, `warn: `, `debug: `,
+/// `trace: `).
+pub fn level_tag(level: Level) -> String {
+    if level == Level::Info {
+        String::new()
+    } else {
+        format!("{}: ", level.as_str())
+    }
+}
+
+/// The chart's character for a column.
+fn glyph(cell: Cell) -> char {
+    match cell {
+        Cell::Empty => ' ',
+        Cell::Queued => '~',
+        Cell::Running => '=',
+        Cell::Timer => '-',
+        Cell::Waiting => '.',
+        Cell::Done => '*',
+        Cell::Cancelled => 'x',
+        Cell::Failed => '!',
+    }
 }
 
 /// Lanes in tree order (each parent followed by its children), with depth.
@@ -138,77 +248,17 @@ fn lane_rows(trace: &Trace) -> Vec<(LaneId, usize)> {
     rows
 }
 
-/// The marks line (`0s`, `1s`, …) and the tick line (`|....|`).
+/// The marks line (`0s`, `1s`, …) and the tick line (`|    |`).
 fn axis(columns: usize, step: u64) -> (String, String) {
-    // A labelled mark every `every` columns, at round times.
-    let every = [1usize, 2, 5, 10, 20, 50]
-        .into_iter()
-        .find(|&n| {
-            let t = n as u64 * step;
-            n >= 8
-                || (n >= 5 && t.is_multiple_of(1_000_000))
-                || (n >= 5 && t.is_multiple_of(100_000))
-        })
-        .unwrap_or(10);
     let mut marks = String::new();
-    let mut ticks = String::new();
-    let mut col = 0;
-    while col < columns {
-        if col % every == 0 {
-            if marks.len() <= col {
-                marks.push_str(&" ".repeat(col - marks.len()));
-                marks.push_str(&seconds(col as u64 * step).replace(' ', ""));
-            }
-            ticks.push('|');
-        } else {
-            ticks.push(' ');
-        }
-        col += 1;
+    let mut ticks = vec![b' '; columns];
+    for (col, label) in axis_ticks(columns, step) {
+        // Labels never overlap (axis_ticks leaves a space): pad to the tick.
+        marks.push_str(&" ".repeat(col.saturating_sub(marks.len())));
+        marks.push_str(&label);
+        ticks[col] = b'|';
     }
-    (marks, ticks)
-}
-
-fn lane_cells(trace: &Trace, lane: LaneId, columns: usize, step: u64) -> String {
-    let spans = trace.spans(lane);
-    let spawned = trace.lane(lane).map_or(0, |l| l.spawned_us);
-    let end = trace.lane_end(lane);
-    let mut cells = String::with_capacity(columns);
-    for col in 0..columns {
-        let from = col as u64 * step;
-        let to = from + step;
-        if let Some(end) = &end {
-            let t = end.t_us();
-            if t >= from && t < to {
-                cells.push(match end {
-                    LaneEnd::Done(_) => '*',
-                    LaneEnd::Cancelled(_) => 'x',
-                    LaneEnd::Failed(..) => '!',
-                });
-                continue;
-            }
-            if t < from {
-                cells.push(' ');
-                continue;
-            }
-        }
-        if spawned >= to {
-            cells.push(' ');
-            continue;
-        }
-        let at = from.max(spawned);
-        let state = spans
-            .iter()
-            .find(|s| s.from_us <= at && s.to_us.is_none_or(|to| at < to))
-            .map(|s| &s.state);
-        cells.push(match state {
-            Some(SpanState::Running) => '=',
-            Some(SpanState::Queued) => '~',
-            Some(SpanState::Awaiting { on, .. }) if is_timer_wait(on) => '-',
-            Some(SpanState::Awaiting { .. }) => '.',
-            None => ' ',
-        });
-    }
-    cells
+    (marks, String::from_utf8(ticks).expect("ASCII"))
 }
 
 /// "done at 0.5 s", "cancelled at 1.5 s", "failed at 1.5 s: disk full".
@@ -246,5 +296,182 @@ fn cut(text: &str, width: usize) -> String {
         let mut cut: String = text.chars().take(width - 1).collect();
         cut.push('~');
         cut
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Event, Header};
+
+    #[test]
+    fn seconds_are_exact() {
+        assert_eq!(seconds(0), "0.0 s");
+        assert_eq!(seconds(30_000), "0.03 s");
+        assert_eq!(seconds(400), "0.0004 s");
+        assert_eq!(seconds(1), "0.000001 s");
+        assert_eq!(seconds(500_000), "0.5 s");
+        assert_eq!(seconds(3_500_000), "3.5 s");
+        assert_eq!(seconds(999_600), "0.9996 s");
+        assert_eq!(seconds(1_234_567), "1.234567 s");
+        assert_eq!(seconds(60_000_000), "60.0 s");
+        assert_eq!(seconds(u64::MAX), "18446744073709.551615 s");
+    }
+
+    /// Checks one axis: ticks in order from column 0, labels that never
+    /// touch, one label for every tick, and labels that say the tick's time.
+    fn check_axis(cells: usize, cell_us: u64) -> Vec<(usize, String)> {
+        let ticks = axis_ticks(cells, cell_us);
+        assert_eq!(ticks[0].0, 0, "{cells} x {cell_us}");
+        for pair in ticks.windows(2) {
+            let ((a, label), (b, _)) = (&pair[0], &pair[1]);
+            assert!(b > a, "{cells} x {cell_us}: {ticks:?}");
+            assert!(
+                a + label.len() < *b,
+                "{cells} x {cell_us}: {label} runs into the next tick: {ticks:?}"
+            );
+        }
+        assert!(ticks.iter().all(|(col, _)| *col < cells));
+        let decimals: Vec<usize> = ticks
+            .iter()
+            .map(|(_, l)| l.split('.').nth(1).map_or(0, |d| d.len()))
+            .collect();
+        assert!(decimals.windows(2).all(|d| d[0] == d[1]), "{ticks:?}");
+        // The drawn line: as many `|` as labels, each label at its tick.
+        let (marks, line) = axis(cells, cell_us);
+        assert_eq!(line.matches('|').count(), ticks.len());
+        for (col, label) in &ticks {
+            assert_eq!(&line[*col..col + 1], "|");
+            assert_eq!(&marks[*col..col + label.len()], label);
+            // Each label starts at its tick and is followed by a space.
+            let after = marks[col + label.len()..].chars().next();
+            assert!(after.is_none_or(|c| c == ' '), "{marks}");
+        }
+        ticks
+    }
+
+    #[test]
+    fn axis_labels_never_touch_and_every_tick_has_one() {
+        for &step in &STEPS_US {
+            for columns in 1..=AXIS_WIDTH {
+                check_axis(columns, step);
+            }
+        }
+        // Steps the interface uses: the span over any number of cells.
+        for cells in [7, 13, 40, 57, 80, 133, 200] {
+            for span in [
+                1_000,
+                500_000,
+                600_000,
+                2_000_000,
+                15_000_000,
+                3_600_000_000,
+            ] {
+                check_axis(cells, (span / cells as u64).max(1));
+            }
+        }
+    }
+
+    #[test]
+    fn axis_labels_for_long_runs() {
+        let labels = |cells, step| -> Vec<String> {
+            check_axis(cells, step)
+                .into_iter()
+                .map(|(_, label)| label)
+                .collect()
+        };
+        // 150 s at 5 s a column once read `25.0s50.0s75.0s100.0s    150.0s`.
+        assert_eq!(
+            labels(31, 5_000_000),
+            ["0s", "25s", "50s", "75s", "100s", "125s", "150s"]
+        );
+        // 15 s at 0.25 s a column once read `10.0s12.5s15.0s`.
+        assert_eq!(
+            labels(61, 250_000),
+            ["0s", "2s", "4s", "6s", "8s", "10s", "12s", "14s"]
+        );
+        assert_eq!(
+            labels(51, 10_000),
+            ["0.0s", "0.1s", "0.2s", "0.3s", "0.4s", "0.5s"]
+        );
+        assert_eq!(labels(36, 1_000)[..2], ["0.00s", "0.01s"]);
+        assert_eq!(labels(1, 1_000), ["0s"]);
+    }
+
+    fn lane_row(chart: &str, name: &str) -> String {
+        chart
+            .lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn a_short_turn_shows_between_two_waits() {
+        // A worker waits 25 ms for a lock, then holds it for a 5 ms sleep,
+        // at 10 ms a column: each turn lies inside a column that starts and
+        // ends with a wait, so the state at any one instant would hide it.
+        let mut trace = Trace::new(Header {
+            lesson: "test".into(),
+            knobs: Vec::new(),
+        });
+        let name = trace.intern("worker");
+        let lock = trace.intern("Mutex::lock");
+        let sleep = trace.intern("Sleep 5ms");
+        let mut push = |t_us, kind| {
+            trace.push_event(Event {
+                t_us,
+                lane: Some(1),
+                kind,
+            })
+        };
+        push(0, EventKind::Spawned { name, parent: None });
+        push(0, EventKind::Running);
+        push(
+            0,
+            EventKind::Awaiting {
+                on: lock,
+                line: None,
+            },
+        );
+        for turn in 0..10 {
+            let t = turn * 30_000;
+            push(t + 23_000, EventKind::Running);
+            push(
+                t + 23_000,
+                EventKind::Awaiting {
+                    on: sleep,
+                    line: None,
+                },
+            );
+            push(t + 28_000, EventKind::Running);
+            push(
+                t + 28_000,
+                EventKind::Awaiting {
+                    on: lock,
+                    line: None,
+                },
+            );
+        }
+        push(300_000, EventKind::Done);
+        trace.push_event(Event {
+            t_us: 300_000,
+            lane: None,
+            kind: EventKind::End {
+                reason: crate::trace::EndReason::Finished,
+            },
+        });
+        let chart = render(&trace);
+        let row = lane_row(&chart, "worker");
+        assert_eq!(row.matches('-').count(), 10, "{chart}");
+        assert!(row.ends_with("*"), "{row}");
+    }
+
+    #[test]
+    fn log_levels_use_the_trace_format_names() {
+        assert_eq!(level_tag(Level::Warn), "warn: ");
+        assert_eq!(level_tag(Level::Error), "error: ");
+        assert_eq!(level_tag(Level::Debug), "debug: ");
+        assert_eq!(level_tag(Level::Info), "");
     }
 }

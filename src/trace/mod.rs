@@ -5,6 +5,7 @@
 //! thread produces [`Batch`]es; readers fold them in with [`Trace::apply`].
 
 pub mod query;
+pub mod timeline;
 
 pub use query::{LaneEnd, LaneNow, LaneSpan, SpanState};
 
