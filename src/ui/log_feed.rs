@@ -53,12 +53,14 @@ impl LogFeed {
             if let EventKind::Log { level, detail } = event.kind {
                 let who = event.lane.map_or("lanes", |l| trace.lane_name(l));
                 let text = trace.text(detail);
-                let (level, tag) = match level {
-                    Level::Error => (log::Level::Error, "error: "),
-                    Level::Warn => (log::Level::Warn, "warning: "),
-                    Level::Info => (log::Level::Info, ""),
-                    Level::Debug => (log::Level::Debug, ""),
-                    Level::Trace => (log::Level::Trace, ""),
+                // The same words as the trace and the text chart.
+                let tag = crate::render::text::level_tag(level);
+                let level = match level {
+                    Level::Error => log::Level::Error,
+                    Level::Warn => log::Level::Warn,
+                    Level::Info => log::Level::Info,
+                    Level::Debug => log::Level::Debug,
+                    Level::Trace => log::Level::Trace,
                 };
                 log::log!(target: &self.target, level, "{:>9}  {who}: {tag}{text}", seconds(event.t_us));
                 sent += 1;

@@ -9,9 +9,10 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Widget;
 
-use crate::render::text::seconds;
+use crate::render::text::{axis_ticks, seconds};
 use crate::trace::query::is_timer_wait;
-use crate::trace::{EventKind, LaneId, LaneNow, Trace};
+use crate::trace::timeline::{Cell, paint};
+use crate::trace::{LaneId, LaneNow, Trace};
 use crate::ui::snapshot::{ShownRow, Tally, plural};
 use crate::ui::theme::Theme;
 
@@ -88,21 +89,10 @@ impl LanesView<'_> {
         let theme = self.theme;
         let x0 = area.x + cols.label + 1;
         let cell_us = self.cell_us(cols.cells);
-        // A mark every second, or every 0.1 s / 10 s when that fits better.
-        let span_s = self.span.as_secs_f64();
-        let mark_us: u64 = [
-            100_000, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000, 30_000_000,
-        ]
-        .into_iter()
-        .find(|m| (span_s * 1e6 / *m as f64) <= (cols.cells as f64 / 6.0))
-        .unwrap_or(60_000_000);
-        let mut t = 0;
-        while t <= self.span.as_micros() as u64 {
-            let x = x0 + (t / cell_us) as u16;
-            if x >= x0 + cols.cells {
-                break;
-            }
-            let label = seconds(t).replace(' ', "");
+        // Labelled ticks at round times, as the text chart has them: never
+        // touching, one label for every tick.
+        for (column, label) in axis_ticks(cols.cells as usize, cell_us) {
+            let x = x0 + column as u16;
             buf.set_stringn(
                 x,
                 area.y,
@@ -111,7 +101,6 @@ impl LanesView<'_> {
                 theme.dim(),
             );
             buf.set_string(x, area.y + 1, theme.glyphs().tick.to_string(), theme.dim());
-            t += mark_us;
         }
         let head = x0 + ((self.view_us / cell_us) as u16).min(cols.cells.saturating_sub(1));
         buf.set_string(
@@ -125,7 +114,7 @@ impl LanesView<'_> {
             buf.set_stringn(
                 x,
                 area.y,
-                format!("at {}", seconds(self.view_us)),
+                format!("at {}", clock(self.view_us)),
                 cols.state as usize,
                 theme.title(),
             );
@@ -137,6 +126,14 @@ impl LanesView<'_> {
         let glyphs = theme.glyphs();
         let row = &shown.row;
         let selected = self.selected == Some(row.lane);
+        let cells = paint(
+            self.trace,
+            row.lane,
+            0,
+            self.cell_us(cols.cells),
+            cols.cells as usize,
+            self.view_us,
+        );
         for line in 0..self.row_height {
             let yy = y + line;
             if yy >= area.bottom() {
@@ -145,7 +142,7 @@ impl LanesView<'_> {
             if selected {
                 buf.set_style(Rect::new(area.x, yy, area.width, 1), theme.selected());
             }
-            self.draw_cells(row.lane, area.x + cols.label + 1, yy, cols.cells, buf);
+            self.draw_cells(&cells, area.x + cols.label + 1, yy, buf);
         }
         // Label: indent, fold mark, name.
         let fold = match (row.children > 0, row.folded) {
@@ -188,57 +185,24 @@ impl LanesView<'_> {
         }
     }
 
-    /// The row's cells from time zero to the view time.
-    fn draw_cells(&self, lane: LaneId, x0: u16, y: u16, cells: u16, buf: &mut Buffer) {
+    /// The row's cells from time zero to the view time: what each column
+    /// shows is the trace's own rule (`trace::timeline`), shared with the
+    /// text chart.
+    fn draw_cells(&self, cells: &[Cell], x0: u16, y: u16, buf: &mut Buffer) {
         let theme = self.theme;
         let glyphs = theme.glyphs();
-        let cell_us = self.cell_us(cells);
-        let events: Vec<_> = self.trace.lane_events(lane).collect();
-        let mut next = 0;
-        let mut state: Option<(char, Style)> = None;
-        let mut ended = false;
-        for c in 0..cells {
-            let from = c as u64 * cell_us;
-            if from > self.view_us || ended {
-                break;
-            }
-            let to = from + cell_us;
-            // Apply every event before the end of this cell (and not after
-            // the view time): the cell shows the state in force at its end,
-            // or the lane's end if it ends inside the cell.
-            let mut end_glyph = None;
-            while next < events.len() && events[next].t_us < to.min(self.view_us + 1) {
-                let event = events[next];
-                next += 1;
-                match event.kind {
-                    EventKind::Spawned { .. } => state = Some((glyphs.queued, theme.queued())),
-                    EventKind::Running => state = Some((glyphs.running, theme.running())),
-                    EventKind::Awaiting { on, .. } => {
-                        state = Some(if is_timer_wait(self.trace.text(on)) {
-                            (glyphs.timer, theme.timer())
-                        } else {
-                            (glyphs.waiting, theme.waiting())
-                        })
-                    }
-                    EventKind::Done => end_glyph = Some((glyphs.done, theme.done())),
-                    EventKind::Cancelled => end_glyph = Some((glyphs.cancelled, theme.cancelled())),
-                    EventKind::Failed { .. } => end_glyph = Some((glyphs.failed, theme.failed())),
-                    _ => {}
-                }
-                if end_glyph.is_some() {
-                    break;
-                }
-            }
-            let draw = match end_glyph {
-                Some(g) => {
-                    ended = true;
-                    Some(g)
-                }
-                None => state,
+        for (c, cell) in cells.iter().enumerate() {
+            let (glyph, style) = match cell {
+                Cell::Empty => continue,
+                Cell::Queued => (glyphs.queued, theme.queued()),
+                Cell::Running => (glyphs.running, theme.running()),
+                Cell::Timer => (glyphs.timer, theme.timer()),
+                Cell::Waiting => (glyphs.waiting, theme.waiting()),
+                Cell::Done => (glyphs.done, theme.done()),
+                Cell::Cancelled => (glyphs.cancelled, theme.cancelled()),
+                Cell::Failed => (glyphs.failed, theme.failed()),
             };
-            if let Some((glyph, style)) = draw {
-                buf.set_string(x0 + c, y, glyph.to_string(), style);
-            }
+            buf.set_string(x0 + c as u16, y, glyph.to_string(), style);
         }
     }
 
@@ -300,6 +264,12 @@ impl Widget for &LanesView<'_> {
             buf.set_string(rows_area.x, rows_area.y, "no lanes yet", self.theme.dim());
         }
     }
+}
+
+/// The view clock for people: to the millisecond (a frame's time is not
+/// a round number).
+pub fn clock(us: u64) -> String {
+    seconds((us + 500) / 1_000 * 1_000)
 }
 
 /// Cuts `text` to `width` characters, marking the cut with `~`.

@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 
 use super::code::{CodePane, Highlighted};
-use super::lanes::{LanesView, axis_span};
+use super::lanes::{LanesView, axis_span, clock};
 use super::story::{StoryPane, story_lines};
 use crate::engine::Mode;
 use crate::predict::{NotScored, Verdict};
@@ -553,11 +553,12 @@ impl LessonView<'_> {
             .take(fit)
             .map(|(t, lane, level, text)| {
                 let who = lane.map_or("lanes", |l| trace.lane_name(l));
-                let (style, tag) = match level {
-                    Level::Error => (theme.error(), "error: "),
-                    Level::Warn => (theme.warn(), "warn: "),
-                    _ => (theme.text(), ""),
+                let style = match level {
+                    Level::Error => theme.error(),
+                    Level::Warn => theme.warn(),
+                    _ => theme.text(),
                 };
+                let tag = crate::render::text::level_tag(*level);
                 Line::from(vec![
                     Span::styled(format!("{:>9}  ", seconds(*t)), theme.dim()),
                     Span::styled(format!("{who}: "), theme.heading()),
@@ -574,7 +575,7 @@ impl LessonView<'_> {
     fn draw_status(&self, area: Rect, snapshot: &Snapshot<'_>, buf: &mut Buffer) {
         let state = self.state;
         let theme = self.theme;
-        let live = seconds(state.playback.live().as_micros() as u64);
+        let live = clock(state.playback.live().as_micros() as u64);
         let (mode, style) = match state.mode() {
             Mode::AtStart => ("ready".to_string(), theme.warn()),
             Mode::Playing => ("playing".to_string(), theme.good()),
@@ -600,7 +601,7 @@ impl LessonView<'_> {
                 format!(" {mode} "),
                 style.add_modifier(ratatui::style::Modifier::BOLD),
             ),
-            Span::styled(format!("t {} ", seconds(snapshot.view_us)), theme.title()),
+            Span::styled(format!("t {} ", clock(snapshot.view_us)), theme.title()),
             Span::raw(speed),
         ];
         let width = area.width as usize;
