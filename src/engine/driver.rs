@@ -35,13 +35,15 @@ const STEP_HORIZON: Duration = Duration::from_secs(24 * 3600);
 
 pub(crate) struct Driver {
     pub pacing: Pacing,
+    /// A command already received, to act on before waiting for more.
+    pub first: Option<Command>,
     pub start: Instant,
     pub signals: Arc<Signals>,
     pub commands: Arc<Mutex<Receiver<Command>>>,
 }
 
 impl Driver {
-    pub async fn run(self) -> EndReason {
+    pub async fn run(mut self) -> EndReason {
         // Virtual time the interface has allowed so far.
         let mut granted = Duration::ZERO;
         loop {
@@ -123,7 +125,10 @@ impl Driver {
     }
 
     /// Waits for the interface's next command with the clock held still.
-    async fn next_command(&self) -> Command {
+    async fn next_command(&mut self) -> Command {
+        if let Some(first) = self.first.take() {
+            return first;
+        }
         recorder::with(|r| r.flush());
         let commands = self.commands.clone();
         let wait = tokio::task::spawn_blocking(move || {

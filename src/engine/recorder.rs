@@ -349,6 +349,13 @@ impl Recorder {
             self.record(Some(lane), EventKind::Running);
             self.stamp(index);
         }
+        // In a lesson that measures real time, a poll may hold the thread
+        // for long: the reader must see what happened up to its start (and
+        // that it runs) while it does. Virtual-time lessons flush only
+        // when the runtime parks, which keeps their polls cheap.
+        if self.poll_depth == 1 && self.clock == Clock::Real {
+            self.flush();
+        }
         frame
     }
 

@@ -330,6 +330,21 @@ fn lesson_thread(
             r.set_max_events(spec.max_events);
         });
 
+        // A lesson that measures real time does not start until the
+        // interface lets time run: a poll that blocks the thread at time
+        // zero would otherwise pass while the learner reads the question.
+        let first = if pacing == Pacing::Paced && spec.clock == Clock::Real {
+            loop {
+                match command_rx.recv() {
+                    Ok(Command::Wake) => continue,
+                    Ok(command) => break Some(command),
+                    Err(_) => break Some(Command::Stop),
+                }
+            }
+        } else {
+            None
+        };
+
         let entry = spec.entry.clone();
         let knobs = spec.knobs.clone();
         let main = async move { entry(knobs).await }.lane("main");
@@ -344,6 +359,7 @@ fn lesson_thread(
         let commands = Arc::new(Mutex::new(command_rx));
         let reason = Driver {
             pacing,
+            first,
             start,
             signals: signals.clone(),
             commands,

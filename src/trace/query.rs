@@ -9,6 +9,18 @@ pub fn is_timer_wait(on: &str) -> bool {
     on.starts_with("Sleep") || on.starts_with("Interval")
 }
 
+/// How long a sleep waits, from its label (`Sleep 500ms`, `Sleep 1.5s`,
+/// `Sleep 2s`, as the recorder writes them), in microseconds.
+pub fn sleep_us(on: &str) -> Option<u64> {
+    let duration = on.strip_prefix("Sleep ")?;
+    let (number, scale) = match duration.strip_suffix("ms") {
+        Some(ms) => (ms, 1_000.0),
+        None => (duration.strip_suffix('s')?, 1_000_000.0),
+    };
+    let value: f64 = number.parse().ok()?;
+    (value.is_finite() && value >= 0.0).then(|| (value * scale).round() as u64)
+}
+
 /// How and when a lane ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LaneEnd {

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::trace::query::is_timer_wait;
+use crate::trace::query::{is_timer_wait, sleep_us};
 use crate::trace::{EventKind, LaneId, LaneNow, Trace};
 
 use super::lesson::{LessonState, Row, scroll_to_keep};
@@ -23,6 +23,9 @@ pub struct ShownRow<'t> {
     pub now: LaneNow<'t>,
     /// The lane whose poll holds the thread right now (a blocking call).
     pub blocking: bool,
+    /// A lane whose timer is due but cannot fire while another poll holds
+    /// the thread: how late it is at the view time.
+    pub late_us: Option<u64>,
     /// For a folded parent: its children at the view time.
     pub folded: Option<Tally>,
 }
@@ -179,6 +182,7 @@ impl<'t> Snapshot<'t> {
                 row: *row,
                 now: now_of(row.lane),
                 blocking: blocking.is_some_and(|b| b.lane == row.lane),
+                late_us: blocking.and_then(|_| late_us(&now_of(row.lane), view_us)),
                 folded: row.folded.then(|| {
                     let mut tally = Tally::default();
                     for child in trace.children(Some(row.lane)) {
@@ -279,6 +283,15 @@ fn details<'t>(
     d
 }
 
+/// How long past its deadline a sleeping lane is at `view_us`, if it is.
+fn late_us(now: &LaneNow<'_>, view_us: u64) -> Option<u64> {
+    let LaneNow::Waiting { on, since_us, .. } = now else {
+        return None;
+    };
+    let due = since_us + sleep_us(on)?;
+    (view_us > due).then(|| view_us - due)
+}
+
 /// Whether a lane's wait is on the clock.
 pub fn waits_on_timer(now: &LaneNow<'_>) -> bool {
     matches!(now, LaneNow::Waiting { on, .. } if is_timer_wait(on))
@@ -292,6 +305,7 @@ pub fn shown_rows<'t>(trace: &'t Trace, rows: &[Row], view_us: u64) -> Vec<Shown
             row: *row,
             now: trace.state_at(row.lane, view_us),
             blocking: false,
+            late_us: None,
             folded: row.folded.then(|| {
                 let mut tally = Tally::default();
                 for child in trace.children(Some(row.lane)) {

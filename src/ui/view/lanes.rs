@@ -215,9 +215,13 @@ impl LanesView<'_> {
             LaneNow::Absent => (String::new(), theme.dim()),
             LaneNow::Queued => ("not polled yet".into(), theme.queued()),
             LaneNow::Running { .. } if shown.blocking => {
-                ("running: blocks the thread".into(), theme.running())
+                ("blocks the thread".into(), theme.running())
             }
             LaneNow::Running { .. } => ("running".into(), theme.running()),
+            LaneNow::Waiting { on, .. } if shown.late_us.is_some() => (
+                format!("timer late {}", clock(shown.late_us.unwrap_or(0))),
+                theme.warn(),
+            ),
             LaneNow::Waiting { on, .. } if is_timer_wait(on) => (on.to_string(), theme.timer()),
             LaneNow::Waiting { on, .. } => (on.to_string(), theme.waiting()),
             LaneNow::Done(t) => (format!("done {}", seconds(*t)), theme.done()),
