@@ -44,25 +44,47 @@ fn folder_numbers_follow_the_curriculum_order() {
     }
 }
 
+/// The headings of `story.md`, in order: the text shown once the run has
+/// started.
+const STORY_SECTIONS: [&str; 5] = [
+    "## What happened",
+    "## Why",
+    "## The asyncio twin",
+    "## Where Rust differs",
+    "## Pitfalls",
+];
+
 #[test]
 fn every_lesson_has_its_text_twin_and_predict() {
-    const SECTIONS: [&str; 5] = [
-        "## What happens",
-        "## Why",
-        "## The asyncio twin",
-        "## Where Rust differs",
-        "## Pitfalls",
-    ];
     for lesson in &catalog().unwrap().lessons {
-        let mut at = 0;
-        for section in SECTIONS {
-            let found = lesson.story[at..].find(section);
+        let headings: Vec<&str> = lesson
+            .story
+            .lines()
+            .filter(|l| l.starts_with("## "))
+            .map(str::trim_end)
+            .collect();
+        assert_eq!(
+            headings, STORY_SECTIONS,
+            "{}: story.md must have exactly these sections, in this order",
+            lesson.id
+        );
+        assert!(
+            lesson.story.trim_start().starts_with(STORY_SECTIONS[0]),
+            "{}: story.md starts with '{}'",
+            lesson.id,
+            STORY_SECTIONS[0]
+        );
+        assert!(
+            !lesson.scenario.trim().is_empty(),
+            "{}: scenario.md is missing or empty",
+            lesson.id
+        );
+        for section in STORY_SECTIONS {
             assert!(
-                found.is_some(),
-                "{}: story.md lacks '{section}' (in order)",
+                !lesson.scenario.contains(section),
+                "{}: scenario.md has the story's '{section}'",
                 lesson.id
             );
-            at += found.unwrap();
         }
         assert!(
             lesson.twin.contains("import asyncio"),
