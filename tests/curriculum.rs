@@ -44,25 +44,47 @@ fn folder_numbers_follow_the_curriculum_order() {
     }
 }
 
+/// The headings of `story.md`, in order: the text shown once the run has
+/// started.
+const STORY_SECTIONS: [&str; 5] = [
+    "## What happened",
+    "## Why",
+    "## The asyncio twin",
+    "## Where Rust differs",
+    "## Pitfalls",
+];
+
 #[test]
 fn every_lesson_has_its_text_twin_and_predict() {
-    const SECTIONS: [&str; 5] = [
-        "## What happens",
-        "## Why",
-        "## The asyncio twin",
-        "## Where Rust differs",
-        "## Pitfalls",
-    ];
     for lesson in &catalog().unwrap().lessons {
-        let mut at = 0;
-        for section in SECTIONS {
-            let found = lesson.story[at..].find(section);
+        let headings: Vec<&str> = lesson
+            .story
+            .lines()
+            .filter(|l| l.starts_with("## "))
+            .map(str::trim_end)
+            .collect();
+        assert_eq!(
+            headings, STORY_SECTIONS,
+            "{}: story.md must have exactly these sections, in this order",
+            lesson.id
+        );
+        assert!(
+            lesson.story.trim_start().starts_with(STORY_SECTIONS[0]),
+            "{}: story.md starts with '{}'",
+            lesson.id,
+            STORY_SECTIONS[0]
+        );
+        assert!(
+            !lesson.scenario.trim().is_empty(),
+            "{}: scenario.md is missing or empty",
+            lesson.id
+        );
+        for section in STORY_SECTIONS {
             assert!(
-                found.is_some(),
-                "{}: story.md lacks '{section}' (in order)",
+                !lesson.scenario.contains(section),
+                "{}: scenario.md has the story's '{section}'",
                 lesson.id
             );
-            at += found.unwrap();
         }
         assert!(
             lesson.twin.contains("import asyncio"),
@@ -81,6 +103,95 @@ fn every_lesson_has_its_text_twin_and_predict() {
         );
         assert!(lesson.predict.choices.len() >= 2, "{}: predict", lesson.id);
     }
+}
+
+/// The `//` comments of a Rust source, one string per line that has one.
+fn comments(source: &str) -> Vec<&str> {
+    source
+        .lines()
+        .filter_map(|line| line.split_once("//").map(|(_, comment)| comment))
+        .collect()
+}
+
+/// Where `answer` shows in the text a learner reads before the run, if it
+/// does: "3.5 s" is found as written and as "3.5s".
+fn spoilers(lesson: &lanes::catalog::Lesson, answer: &str) -> Vec<String> {
+    let forms = [answer.to_string(), answer.replace(' ', "")];
+    let mut places: Vec<(String, &str)> = vec![
+        ("title".into(), lesson.title.as_str()),
+        ("summary".into(), lesson.summary.as_str()),
+        ("scenario.md".into(), lesson.scenario),
+        ("twin.py".into(), lesson.twin),
+    ];
+    for comment in comments(lesson.source) {
+        places.push(("a comment in lesson.rs".into(), comment));
+    }
+    let mut found = Vec::new();
+    for (place, text) in places {
+        for line in text.lines() {
+            if let Some(form) = forms.iter().find(|f| line.contains(f.as_str())) {
+                found.push(format!("{place} says '{form}': {}", line.trim()));
+            }
+        }
+    }
+    found
+}
+
+/// Nothing a learner reads before the run gives away the answer: the
+/// choice the default run shows is not in the title, the summary, the
+/// scenario, the code's comments or the asyncio twin. (When the question
+/// itself holds that text, as a knob's value, it cannot be a spoiler.)
+#[test]
+fn nothing_shown_before_the_run_states_its_outcome() {
+    let mut problems = Vec::new();
+    for lesson in &catalog().unwrap().lessons {
+        let knobs = lesson.default_knobs();
+        let trace = run_headless(lesson.run_spec(knobs.clone()), Duration::from_secs(20));
+        let verdict = lesson.verdict(&knobs, &trace, None);
+        let Some(fitting) = verdict.fitting else {
+            problems.push(format!(
+                "{}: no choice fits the default run ({:?})",
+                lesson.id, verdict.shown
+            ));
+            continue;
+        };
+        let answer = lesson.predict.choices[fitting].as_str();
+        if lesson.question(&knobs).contains(answer) {
+            continue;
+        }
+        for spoiler in spoilers(lesson, answer) {
+            problems.push(format!("{}: {spoiler}", lesson.id));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "the answer shows before the run:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_spoiler_check_finds_an_answer_where_it_should_not_be() {
+    let lesson = catalog().unwrap().lesson("semaphore").unwrap();
+    assert_eq!(
+        spoilers(lesson, "no such answer 42 s"),
+        Vec::<String>::new()
+    );
+    // "permit" is in the semaphore lesson's title, scenario, comments and
+    // twin, but not in its summary.
+    let mut places: Vec<String> = spoilers(lesson, "permit")
+        .iter()
+        .map(|s| s.split(" says ").next().unwrap().to_string())
+        .collect();
+    places.dedup();
+    assert_eq!(
+        places,
+        ["title", "scenario.md", "twin.py", "a comment in lesson.rs"]
+    );
+    assert_eq!(
+        comments("let x = 1; // one\nlet y = 2;\n// two"),
+        [" one", " two"]
+    );
 }
 
 #[test]
@@ -110,6 +221,39 @@ fn every_lesson_runs_to_its_end_with_default_knobs() {
             assert!(
                 level > lanes::trace::Level::Error,
                 "{}: error logged: {text}",
+                lesson.id
+            );
+        }
+    }
+}
+
+/// A question is a template: with the knobs at their defaults, their
+/// minimums or their maximums, every field is filled in.
+#[test]
+fn every_question_reads_with_any_knobs() {
+    for lesson in &catalog().unwrap().lessons {
+        let ends: Vec<Vec<String>> = [
+            |k: &lanes::catalog::Knob| k.min,
+            |k: &lanes::catalog::Knob| k.max,
+        ]
+        .iter()
+        .map(|end| {
+            lesson
+                .knobs
+                .iter()
+                .filter_map(|k| end(k).map(|v| format!("{}={v}", k.name)))
+                .collect()
+        })
+        .collect();
+        let mut questions = vec![lesson.question(&lesson.default_knobs())];
+        for settings in &ends {
+            questions.push(lesson.question(&lesson.knobs_with(settings).unwrap()));
+        }
+        for question in questions {
+            println!("{}: {question}", lesson.id);
+            assert!(
+                !question.contains('{') && !question.contains('}'),
+                "{}: {question}",
                 lesson.id
             );
         }

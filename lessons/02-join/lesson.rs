@@ -30,8 +30,7 @@ pub async fn run(knobs: Knobs) -> Result<(), String> {
     info!("sequential: {} users in {took:.1} s", names.len());
 
     // Concurrent: `join_all` takes every future up front and polls them all
-    // from this one task. Each fetch starts its timer and lets the next one
-    // have a turn, so all the waits overlap.
+    // from this one task, each time it is woken.
     let start = Instant::now();
     let fetches = (1..=users).map(|id| fetch_user(id, latency).lane(format!("concurrent {id}")));
     let names = join_all(fetches).await;

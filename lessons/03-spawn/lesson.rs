@@ -23,18 +23,16 @@ pub async fn run(knobs: Knobs) -> Result<(), String> {
     // `a` and `b` are JoinHandles: a way to wait for a task's result.
     // They do not own the task: dropping one would detach it, not stop it.
 
-    // Main's own work (a sleep stands in for it). A and B run meanwhile.
+    // Main's own work (a sleep stands in for it).
     sleep(knobs.millis("work_ms")).await;
     info!("own work done at {:.1} s", start.elapsed().as_secs_f64());
 
     // Awaiting a handle gives the task's output, or a JoinError if the task
-    // panicked or was aborted. Both tasks run meanwhile, so waiting for A
-    // then B takes only as long as the slower of the two.
+    // panicked or was aborted.
     let a = a.awaiting("JoinHandle").await.map_err(|e| e.to_string())?;
     info!("{a} joined at {:.1} s", start.elapsed().as_secs_f64());
 
-    // A task that is already done kept its result in the handle: this
-    // `.await` returns at once.
+    // A finished task keeps its output in its handle until someone asks.
     let b = b.awaiting("JoinHandle").await.map_err(|e| e.to_string())?;
     info!("{b} joined at {:.1} s", start.elapsed().as_secs_f64());
     Ok(())

@@ -22,7 +22,7 @@ async def main() -> None:
     a = asyncio.create_task(job("A", A_S))
     b = asyncio.create_task(job("B", B_S))
 
-    await asyncio.sleep(WORK_S)  # main's own work; A and B run meanwhile
+    await asyncio.sleep(WORK_S)  # main's own work
     print(f"own work done at {now()}")
 
     print(f"{await a} joined at {now()}")

@@ -22,7 +22,7 @@ pub async fn run(knobs: Knobs) {
     let start = Instant::now();
 
     // `timeout` wraps the future and polls it. If the budget runs out
-    // first, it drops the future and hands back `Err(Elapsed)`.
+    // before the future is done, it hands back `Err(Elapsed)`.
     // `timeout_at(start + budget, ...)` is the same with a deadline.
     let result = timeout(budget, operation(work).lane("operation")).await;
     let secs = start.elapsed().as_secs_f64();
@@ -30,13 +30,12 @@ pub async fn run(knobs: Knobs) {
     match result {
         Ok(report) => info!("got the {report} after {secs:.1} s"),
         Err(elapsed) => {
-            // `Elapsed` only says the time ran out: the operation's own
-            // result, and any work it had half done, are gone.
+            // `Elapsed` only says the time ran out; it carries no result
+            // from the operation.
             warn!("gave up after {secs:.1} s: {elapsed}");
 
-            // Stay until the operation would have finished. A dropped
-            // future is never polled again, so it cannot log, or do
-            // anything else, any more.
+            // Stay until the operation would have finished, to see what
+            // it does meanwhile.
             sleep_until(start + work).await;
             let secs = start.elapsed().as_secs_f64();
             info!("{secs:.1} s: nothing more from the operation");

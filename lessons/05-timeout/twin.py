@@ -26,7 +26,7 @@ async def main() -> None:
         print(f"main: got the {report} after {time.monotonic() - start:.1f} s")
     except TimeoutError:
         print(f"main: gave up after {time.monotonic() - start:.1f} s: TimeoutError")
-        # Stay until the operation would have finished: it stays silent.
+        # Stay until the operation would have finished.
         await asyncio.sleep(WORK - (time.monotonic() - start))
         print(f"main: {time.monotonic() - start:.1f} s: nothing more from the operation")
 

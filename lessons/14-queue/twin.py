@@ -12,10 +12,11 @@ CAPACITY = 10
 
 async def producer(p: int, queue: asyncio.Queue) -> None:
     # Producer 1 makes items 1 to 5, producer 2 items 6 to 10.
-    for item in range((p - 1) * ITEMS + 1, p * ITEMS + 1):
+    for n, item in enumerate(range((p - 1) * ITEMS + 1, p * ITEMS + 1)):
+        if n > 0:  # the first put is at once, like the first tick of an interval
+            await asyncio.sleep(PUT_EVERY)
         print(f"producer {p}: put item {item}")
         await queue.put(item)  # waits while the queue is full
-        await asyncio.sleep(PUT_EVERY)
 
 
 async def consumer(c: int, queue: asyncio.Queue, done: list) -> None:

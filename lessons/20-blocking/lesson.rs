@@ -26,9 +26,8 @@ pub async fn run(knobs: Knobs) -> Result<(), String> {
     let blocker = async move {
         info!("waiting {:.1} s", block.as_secs_f64());
         if blocking {
-            // Never do this in async code: the thread itself sleeps, and
-            // no other task on it can run until it wakes, not even the
-            // timers that were due meanwhile.
+            // Never do this in async code: it puts the thread itself to
+            // sleep, not just this task.
             std::thread::sleep(block);
         } else {
             sleep(block).await; // the same wait, without taking the thread

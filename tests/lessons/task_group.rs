@@ -131,10 +131,24 @@ fn main_waits_on_join_next() {
 
 #[test]
 fn the_predict_answer_is_what_the_run_shows() {
+    // The question asks when `main` returns: once the set is drained, when
+    // the last worker has stopped.
     let trace = run("task-group", &[]);
+    let (returned, _) = failed_at(&trace, lane(&trace, "main"));
     let stopped = cancelled_at(&trace, lane(&trace, "worker 5"));
-    let shown = lanes::render::text::seconds(stopped);
+    assert_eq!(returned, stopped);
+    let shown = lanes::render::text::seconds(finished_at(&trace));
+    assert_eq!(shown, lanes::render::text::seconds(returned));
     assert_eq!(shown_choice("task-group", &[]), Some(shown.as_str()));
+    // Other knobs are measured the same way: with no failure, main returns
+    // when worker 5 is done; a failure after every other worker has
+    // finished ends the run at that failure, which no choice names.
+    assert_eq!(shown_choice("task-group", &["failing=0"]), Some("5.0 s"));
+    assert_eq!(
+        shown_choice("task-group", &["fail_at_ms=10000"]),
+        None,
+        "main returns at 10.0 s"
+    );
 }
 
 #[test]
