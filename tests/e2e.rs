@@ -391,7 +391,7 @@ impl Status {
 }
 
 /// Prefix: the predict question of the semaphore lesson.
-const SEMAPHORE_QUESTION: &str = "Predict: 20 requests of 0.5 s each, 3 permits.";
+const SEMAPHORE_QUESTION: &str = "Predict: Requests: 20, spawned at once.";
 
 #[test]
 fn semaphore_runs_pauses_rewinds_and_quits_cleanly() {
@@ -402,7 +402,7 @@ fn semaphore_runs_pauses_rewinds_and_quits_cleanly() {
     let status = tui.wait_status("ready at 0", |s| s.is("ready"));
     assert_eq!(status.t, Some(0.0), "{}", status.line);
     let screen = tui.screen().contents();
-    assert!(screen.contains("semaphore · Waves of three"), "{screen}");
+    assert!(screen.contains("semaphore · Wait for a permit"), "{screen}");
     // The lanes come a moment after the first frame.
     tui.wait_for("request 20", SHOW);
 
@@ -477,7 +477,7 @@ fn semaphore_runs_pauses_rewinds_and_quits_cleanly() {
     tui.send("q");
     let picker = tui.wait_until("the lesson picker", SHOW, |s| {
         let text = s.contents();
-        text.contains("Lessons") && text.contains("semaphore") && text.contains("Waves of three")
+        text.contains("Lessons") && text.contains("semaphore") && text.contains("Wait for a permit")
     });
     // Its row carries the marks: opened, ran, predicted right.
     let text = picker.contents();
@@ -569,7 +569,7 @@ fn the_picker_filters_and_opens_a_lesson() {
     tui.send(ENTER);
     tui.wait_for("Enter open the lesson", SHOW);
     tui.send(ENTER);
-    tui.wait_for("mutex · Taking turns", START);
+    tui.wait_for("mutex · Guarding shared state", START);
     let status = tui.wait_status("ready at 0", |s| s.is("ready"));
     assert_eq!(status.t, Some(0.0), "{}", status.line);
     tui.send(CTRL_C);

@@ -282,8 +282,8 @@ mod tests {
         state.filter = "SEMA".into();
         let ids: Vec<_> = state.visible(cat()).iter().map(|l| l.id.as_str()).collect();
         assert_eq!(ids, ["semaphore"]);
-        // A word of a title ("Waves of three: tokio::sync::Semaphore").
-        state.filter = "waves".into();
+        // A word of a title ("Wait for a permit: tokio::sync::Semaphore").
+        state.filter = "permit".into();
         assert_eq!(state.visible(cat()).len(), 1);
         // A word of a summary ("… at most 3 at a time …"), and two words
         // that must both appear.

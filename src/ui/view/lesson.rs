@@ -494,18 +494,19 @@ impl LessonView<'_> {
     fn story_markdown(&self) -> String {
         let state = self.state;
         let lesson = state.lesson;
-        if state.at_start() {
-            return lesson.scenario.to_string();
-        }
+        let text = if state.at_start() {
+            lesson.scenario
+        } else {
+            lesson.story
+        };
         let changed = state.changed_knobs();
         if changed.is_empty() {
-            lesson.story.to_string()
+            text.to_string()
         } else {
             format!(
-                "> This text tells the lesson's own run. Yours has {}: the lanes show \
-                 what it did.\n\n{}",
+                "> This text tells the lesson's own run. Yours has {}: the question \
+                 and the lanes tell yours.\n\n{text}",
                 changed.join(", "),
-                lesson.story
             )
         }
     }
