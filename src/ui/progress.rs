@@ -256,6 +256,27 @@ impl Progress {
         Ok(notice)
     }
 
+    /// Re-reads the file, so that what another `lanes` saved meanwhile
+    /// shows (the picker, say, when the learner comes back to it); this
+    /// process's unsaved marks stay on top. Writes nothing: a damaged or
+    /// unreadable file is left for `save` to deal with, and the one-line
+    /// problem returned.
+    pub fn refresh(&mut self) -> Option<String> {
+        let path = self.path.as_deref()?;
+        let mut lessons = match read(path) {
+            Read::Good(disk) => disk.lessons,
+            // Deleted by hand: a reset, as `save` takes it.
+            Read::Missing => BTreeMap::new(),
+            Read::Bad(problem) => return Some(problem),
+        };
+        for (id, change) in &self.changes {
+            let marks = lessons.entry(id.clone()).or_default();
+            *marks = marks.merged(*change);
+        }
+        self.lessons = lessons;
+        None
+    }
+
     pub fn marks(&self, id: &str) -> Marks {
         self.lessons.get(id).copied().unwrap_or_default()
     }
@@ -833,6 +854,35 @@ mod tests {
             Progress::load(&path).0.marks("semaphore").predicted,
             Some(Prediction::Right)
         );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn refresh_shows_what_another_process_saved() {
+        let dir = scratch("refresh");
+        let path = dir.join("progress.toml");
+        let (mut projector, _) = Progress::load(&path);
+        let (mut laptop, _) = Progress::load(&path);
+        projector.mark_opened("join");
+        laptop.mark_finished("spawn");
+        laptop.save().unwrap();
+        assert_eq!(projector.refresh(), None);
+        assert!(projector.marks("spawn").finished, "the laptop's");
+        assert!(projector.marks("join").opened, "its own, unsaved, kept");
+        assert!(projector.has_unsaved_changes());
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            laptop.to_toml(),
+            "nothing written"
+        );
+        // A damaged file is reported and left alone; nothing is lost.
+        fs::write(&path, "[lesson.join\n").unwrap();
+        let problem = projector.refresh().expect("reported");
+        assert!(problem.contains("damaged"), "{problem}");
+        assert!(projector.marks("spawn").finished);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "[lesson.join\n");
+        // A kept-in-memory progress has nothing to refresh from.
+        assert_eq!(Progress::in_memory().refresh(), None);
         fs::remove_dir_all(dir).unwrap();
     }
 
