@@ -355,8 +355,10 @@ impl PickerView<'_> {
             Some(Prediction::Wrong) => mark(true, glyphs.wrong, theme.warn()),
             None => mark(false, ' ', theme.text()),
         };
+        // A file edited by hand may say finished without opened.
+        let opened = marks.opened || marks.finished || marks.predicted.is_some();
         [
-            mark(marks.opened, glyphs.opened, theme.text()),
+            mark(opened, glyphs.opened, theme.text()),
             mark(marks.finished, theme.glyphs().done, theme.done()),
             answer,
         ]
@@ -554,7 +556,7 @@ fn introduction(lesson: &Lesson) -> String {
 fn record(marks: Marks) -> String {
     let done = if marks.finished {
         "Ran to the end"
-    } else if marks.opened {
+    } else if marks.opened || marks.predicted.is_some() {
         "Opened, not yet run to the end"
     } else {
         "Not opened yet"
@@ -759,6 +761,38 @@ mod tests {
             record(marks(true, false, Some(Prediction::Wrong))),
             "Opened, not yet run to the end; last prediction wrong."
         );
+        // A file edited by hand may leave `opened` out.
+        assert_eq!(
+            record(marks(false, false, Some(Prediction::Wrong))),
+            "Opened, not yet run to the end; last prediction wrong."
+        );
+        assert_eq!(record(marks(false, true, None)), "Ran to the end.");
+    }
+
+    #[test]
+    fn finished_or_answered_shows_as_opened_too() {
+        let (state, progress) = (on("semaphore"), Progress::in_memory());
+        let view = PickerView {
+            state: &state,
+            catalog: cat(),
+            progress: &progress,
+            theme: &COLOR,
+        };
+        let glyphs = |marks| {
+            view.mark_spans(marks)
+                .iter()
+                .map(|s| s.content.to_string())
+                .collect::<String>()
+        };
+        let marks = |opened, finished, predicted| Marks {
+            opened,
+            finished,
+            predicted,
+        };
+        assert_eq!(glyphs(marks(false, true, None)), "•✔ ");
+        assert_eq!(glyphs(marks(false, false, Some(Prediction::Wrong))), "• ✗");
+        assert_eq!(glyphs(marks(true, false, None)), "•  ");
+        assert_eq!(glyphs(Marks::default()), "   ");
     }
 
     #[test]
