@@ -224,15 +224,6 @@ impl Progress {
                 }
                 (disk.lessons, disk.document.to_string(), None)
             }
-            // Missing, or nothing but comments and blanks: a new file.
-            Read::Missing | Read::Good(_) => {
-                let mut lessons = BTreeMap::new();
-                for (id, change) in &self.changes {
-                    lessons.insert(id.clone(), *change);
-                }
-                let text = to_toml(&lessons);
-                (lessons, text, None)
-            }
             // Damaged since it was loaded: keep it, and write what this
             // process knows (what it loaded, and its own marks since).
             Read::Bad(problem) => {
@@ -248,6 +239,24 @@ impl Progress {
                 let lessons = self.lessons.clone();
                 let text = to_toml(&lessons);
                 (lessons, text, Some(notice))
+            }
+            // Missing, or nothing but comments and blanks: a new file
+            // (after those comments, if any).
+            read => {
+                let mut lessons = BTreeMap::new();
+                for (id, change) in &self.changes {
+                    lessons.insert(id.clone(), *change);
+                }
+                let kept = match read {
+                    Read::Good(disk) => disk.document.to_string(),
+                    _ => String::new(),
+                };
+                let text = if kept.trim().is_empty() {
+                    to_toml(&lessons)
+                } else {
+                    kept.trim_end().to_string() + "\n" + &tables(&lessons)
+                };
+                (lessons, text, None)
             }
         };
         write_atomically(&path, text.as_bytes()).map_err(|e| not_saved(&e))?;
@@ -370,7 +379,12 @@ impl Progress {
 /// `toml_edit` would put them last): one table per lesson that has any
 /// mark, in id order.
 fn to_toml(lessons: &BTreeMap<String, Marks>) -> String {
-    let mut out = String::from(HEADER);
+    String::from(HEADER) + &tables(lessons)
+}
+
+/// `[lesson.<id>]` tables, each after a blank line.
+fn tables(lessons: &BTreeMap<String, Marks>) -> String {
+    let mut out = String::new();
     for (id, marks) in lessons.iter().filter(|(_, m)| !m.is_empty()) {
         // `write!` to a String cannot fail.
         let _ = write!(
@@ -999,6 +1013,27 @@ theme = \"dark\"
         let (again, _) = Progress::load(&path);
         assert!(again.marks("join").finished);
         assert_eq!(again.marks("semaphore").predicted, Some(Prediction::Wrong));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_of_only_comments_keeps_them() {
+        let dir = scratch("only-comments");
+        let path = dir.join("progress.toml");
+        fs::write(&path, "# Reset on Monday.\n\n").unwrap();
+        let (mut progress, _) = Progress::load(&path);
+        progress.mark_opened("join");
+        progress.save().unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "# Reset on Monday.\n\n[lesson.join]\nopened = true\nfinished = false\n"
+        );
+        assert!(Progress::load(&path).0.marks("join").opened);
+        // An empty file is a new one, with the usual header.
+        fs::write(&path, "").unwrap();
+        progress.mark_opened("spawn");
+        progress.save().unwrap();
+        assert!(fs::read_to_string(&path).unwrap().starts_with(HEADER));
         fs::remove_dir_all(dir).unwrap();
     }
 
