@@ -177,6 +177,7 @@ fn interface_with(opening: Option<Opening>, theme: Theme) -> Result<(), Failure>
     }) = opening
     {
         app.open_lesson(lesson, knobs, play);
+        app.quit_on_back = true;
     }
     lanes::ui::terminal::run(app).map_err(Failure::Runtime)
 }

@@ -395,9 +395,12 @@ const SEMAPHORE_QUESTION: &str = "Predict: Requests: 20, spawned at once.";
 
 #[test]
 fn semaphore_runs_pauses_rewinds_and_quits_cleanly() {
-    let mut tui = Tui::start("semaphore", &["open", "semaphore"], 120, 36);
+    // From the picker, as a learner goes: filter, keep it, open.
+    let mut tui = Tui::start("semaphore", &[], 120, 36);
+    tui.wait_for("Lessons", START);
+    tui.send("/semaphore\r\r");
 
-    // Opened paused at time zero, the question in view.
+    // Opened at time zero, the question in view.
     tui.wait_for(SEMAPHORE_QUESTION, START);
     let status = tui.wait_status("ready at 0", |s| s.is("ready"));
     assert_eq!(status.t, Some(0.0), "{}", status.line);
@@ -508,6 +511,14 @@ fn semaphore_runs_pauses_rewinds_and_quits_cleanly() {
              request 19 and 20 done 3.5 s, t 3.5 s); the screen:\n{screen}"
         );
     }
+}
+
+#[test]
+fn a_lesson_opened_from_the_command_line_quits_with_q() {
+    let mut tui = Tui::start("open-q", &["open", "semaphore"], 120, 36);
+    tui.wait_for(SEMAPHORE_QUESTION, START);
+    tui.send("q");
+    tui.assert_exited_cleanly("q from a lesson opened by `lanes open`");
 }
 
 #[test]

@@ -15,6 +15,7 @@ use super::progress::Progress;
 use super::theme::Theme;
 use super::view::Drawn;
 use super::view::code::Highlighted;
+use super::view::picker::PickerView;
 
 pub enum Screen {
     Picker,
@@ -49,6 +50,8 @@ pub struct App {
     pub drawn: Drawn,
     /// Something changed since the last frame was drawn.
     pub redraw: bool,
+    /// `lanes open <id>`: leaving the lesson leaves lanes.
+    pub quit_on_back: bool,
 }
 
 impl App {
@@ -63,7 +66,7 @@ impl App {
         App {
             catalog,
             screen: Screen::Picker,
-            picker: PickerState::new(catalog),
+            picker: PickerState::with_progress(catalog, &progress),
             progress,
             theme,
             help: false,
@@ -75,6 +78,7 @@ impl App {
                 ..Drawn::default()
             },
             redraw: true,
+            quit_on_back: false,
         }
     }
 
@@ -174,22 +178,31 @@ impl App {
         }
     }
 
+    /// Saves, merged with what other `lanes` processes saved; a problem
+    /// is said once on screen.
     fn save_progress(&mut self) {
-        if let Err(e) = self.progress.save() {
-            self.notice = Some(format!("progress not saved: {e}"));
+        match self.progress.save() {
+            Ok(None) => {}
+            Ok(Some(notice)) => self.notice = Some(notice),
+            Err(e) => self.notice = Some(format!("progress not saved: {e}")),
         }
     }
 
     /// Takes the layout the last frame drew: paging and scrolling follow
     /// what is on screen.
     pub fn laid_out(&mut self, drawn: Drawn) {
-        if let Screen::Lesson(open) = &mut self.screen
-            && drawn.lesson.lanes_page > 0
-        {
-            open.state.lanes_page = drawn.lesson.lanes_page;
-            open.state.keep_selection_visible();
-        }
         self.drawn = drawn;
+        match &mut self.screen {
+            Screen::Lesson(open) if self.drawn.lesson.lanes_page > 0 => {
+                open.state.lanes_page = self.drawn.lesson.lanes_page;
+                open.state.keep_selection_visible();
+            }
+            Screen::Lesson(_) => {}
+            Screen::Picker => {
+                let shown = PickerView::list_rows_shown(&self.picker, self.picker_area());
+                self.picker.keep_in_view(self.catalog, shown);
+            }
+        }
     }
 
     pub fn update(&mut self, action: Action) {
@@ -226,9 +239,7 @@ impl App {
             _ => match &mut self.screen {
                 Screen::Picker => self.update_picker(action),
                 Screen::Lesson(open) => match action {
-                    Action::Back if open.state.knob_editor.is_none() => {
-                        self.screen = Screen::Picker
-                    }
+                    Action::Back if open.state.knob_editor.is_none() => self.back_to_picker(),
                     Action::TogglePresenter if open.state.knob_editor.is_none() => {
                         self.theme.presenter = !self.theme.presenter
                     }
@@ -236,6 +247,20 @@ impl App {
                     _ => open.state.apply(action),
                 },
             },
+        }
+    }
+
+    /// Leaves the lesson: to the picker, showing what other `lanes`
+    /// processes recorded meanwhile; or, for a lesson opened from the
+    /// command line, back to the shell.
+    fn back_to_picker(&mut self) {
+        if self.quit_on_back {
+            self.quit = true;
+            return;
+        }
+        self.screen = Screen::Picker;
+        if let Some(notice) = self.progress.refresh() {
+            self.notice = Some(notice);
         }
     }
 
@@ -290,7 +315,7 @@ impl App {
                 }
             }
             Screen::Picker => {
-                let view = super::view::picker::PickerView {
+                let view = PickerView {
                     state: &self.picker,
                     catalog: self.catalog,
                     progress: &self.progress,

@@ -1,16 +1,21 @@
 //! The lesson picker: on the left the lessons under their chapters, each
-//! with the learner's progress marks; on the right a preview of the
-//! selected lesson. Below `PREVIEW_MIN_WIDTH` columns the list takes the
-//! whole width.
+//! with the learner's progress marks, and how far they got overall; on the
+//! right a preview of the selected lesson. Below `PREVIEW_MIN_WIDTH`
+//! columns the list takes the whole width.
+//!
+//! It only reads: the list's scroll is kept by `PickerState::keep_in_view`,
+//! and drawn from even when stale (moved, not stored, to show the
+//! selection).
 
 use super::fit;
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Padding, Paragraph, Widget, Wrap};
 
-use crate::catalog::{Catalog, Chapter, Lesson};
-use crate::ui::picker::PickerState;
+use crate::catalog::{Catalog, Lesson};
+use crate::ui::picker::{PickerState, Row, chapter_of};
 use crate::ui::progress::{Marks, Prediction, Progress};
 use crate::ui::theme::Theme;
 
@@ -39,6 +44,7 @@ pub struct PickerView<'a> {
 struct PickerGlyphs {
     opened: char,
     right: char,
+    wrong: char,
     cursor: char,
     more_above: &'static str,
     more_below: &'static str,
@@ -49,6 +55,7 @@ struct PickerGlyphs {
 const UNICODE: PickerGlyphs = PickerGlyphs {
     opened: '•',
     right: '★',
+    wrong: '✗',
     cursor: '█',
     more_above: " ↑ ",
     more_below: " ↓ ",
@@ -59,20 +66,13 @@ const UNICODE: PickerGlyphs = PickerGlyphs {
 const ASCII: PickerGlyphs = PickerGlyphs {
     opened: 'o',
     right: '+',
+    wrong: '-',
     cursor: '_',
     more_above: " ^ ",
     more_below: " v ",
     separator: "-",
     ellipsis: "...",
 };
-
-/// One line of the list.
-enum Row<'a> {
-    /// The blank line between two chapters.
-    Gap,
-    Chapter(&'a Chapter),
-    Lesson(&'static Lesson),
-}
 
 /// The lesson rows' columns, the same for every row.
 #[derive(Clone, Copy)]
@@ -103,15 +103,26 @@ impl Widget for &PickerView<'_> {
 }
 
 impl PickerView<'_> {
-    /// The lesson under a mouse click, if any: the same layout as the last
-    /// frame drawn into `area`.
+    /// How many list rows the picker shows when drawn into `area` (the
+    /// whole picker, list and preview): what `PickerState::keep_in_view`
+    /// needs. Depends on the state only through whether a filter line is
+    /// shown.
+    pub fn list_rows_shown(state: &PickerState, area: Rect) -> usize {
+        usize::from(list_layout(state, split(area).0).rows.height)
+    }
+
+    /// The lesson under a mouse click, if any: the same layout and scroll
+    /// as a frame drawn into `area` now.
     pub fn lesson_at(&self, area: Rect, column: u16, row: u16) -> Option<&'static Lesson> {
-        let layout = self.list_layout(split(area).0);
+        let layout = list_layout(self.state, split(area).0);
         if !layout.rows.contains(Position::new(column, row)) {
             return None;
         }
-        let index = self.state.scroll.get() + usize::from(row - layout.rows.y);
-        match self.rows().get(index) {
+        let offset = self
+            .state
+            .visible_offset(self.catalog, usize::from(layout.rows.height));
+        let index = offset + usize::from(row - layout.rows.y);
+        match self.state.rows(self.catalog).get(index) {
             Some(Row::Lesson(lesson)) => Some(lesson),
             _ => None,
         }
@@ -121,63 +132,16 @@ impl PickerView<'_> {
         if self.theme.ascii { &ASCII } else { &UNICODE }
     }
 
-    /// The chapters with at least one lesson the filter lets through, each
-    /// followed by those lessons.
-    fn rows(&self) -> Vec<Row<'_>> {
-        let mut rows = Vec::new();
-        for chapter in &self.catalog.chapters {
-            let mut lessons = chapter
-                .lessons
-                .iter()
-                .copied()
-                .filter(|l| self.state.matches(l))
-                .peekable();
-            if lessons.peek().is_none() {
-                continue;
-            }
-            if !rows.is_empty() {
-                rows.push(Row::Gap);
-            }
-            rows.push(Row::Chapter(chapter));
-            rows.extend(lessons.map(Row::Lesson));
-        }
-        rows
-    }
-
-    fn list_layout(&self, panel: Rect) -> ListLayout {
-        let inner = Block::bordered().inner(panel);
-        let has_filter = self.state.filtering || !self.state.filter.is_empty();
-        if !has_filter || inner.height == 0 {
-            return ListLayout {
-                panel,
-                filter: None,
-                rows: inner,
-            };
-        }
-        let (filter, rows) = take_top_row(inner);
-        ListLayout {
-            panel,
-            filter: Some(filter),
-            rows,
-        }
-    }
-
     fn render_list(&self, area: Rect, buf: &mut Buffer) {
-        let layout = self.list_layout(area);
-        let rows = self.rows();
-        let selected = self.state.selected_lesson(self.catalog);
-        let selected_row = selected.and_then(|s| {
-            rows.iter()
-                .position(|r| matches!(r, Row::Lesson(l) if l.id == s.id))
-        });
+        let layout = list_layout(self.state, area);
+        let rows = self.state.rows(self.catalog);
+        let selected_row = self.state.selected_row(self.catalog, &rows);
         let height = usize::from(layout.rows.height);
-        let offset = scroll_offset(self.state.scroll.get(), selected_row, rows.len(), height);
-        // Remembered so the next frame scrolls only if it must (see
-        // `PickerState::scroll`).
-        self.state.scroll.set(offset);
+        // The stored scroll, moved here (not stored) if it is stale.
+        let offset = self.state.visible_offset(self.catalog, height);
 
         let more_below = offset + height < rows.len();
-        self.list_block(offset > 0, more_below)
+        self.list_block(layout.panel.width, offset > 0, more_below)
             .render(layout.panel, buf);
         if let Some(filter) = layout.filter {
             self.filter_line(filter.width).render(filter, buf);
@@ -204,39 +168,85 @@ impl PickerView<'_> {
         }
     }
 
-    /// The list's frame: its title, the legend of the marks, and arrows
-    /// when rows are hidden above or below.
-    fn list_block(&self, more_above: bool, more_below: bool) -> Block<'static> {
-        let theme = self.theme;
+    /// The list's frame: its title with the learner's overall progress,
+    /// the legend of the marks, and arrows when rows are hidden above or
+    /// below. Each text takes the longest form that fits beside its arrow.
+    fn list_block(&self, width: u16, more_above: bool, more_below: bool) -> Block<'static> {
+        let (theme, glyphs) = (self.theme, self.glyphs());
+        let room = |arrow: Option<&str>| {
+            let arrow = arrow.map_or(0, |a| Span::raw(a).width());
+            usize::from(width).saturating_sub(2 + arrow)
+        };
+        let above = more_above.then_some(glyphs.more_above);
+        let below = more_below.then_some(glyphs.more_below);
         let mut block = Block::bordered()
             .border_set(theme.border_set())
             .border_style(theme.focused_border())
-            .title(Line::styled(" Lessons ", theme.title()))
-            .title_bottom(self.legend());
-        if more_above {
-            block =
-                block.title(Line::styled(self.glyphs().more_above, theme.key()).right_aligned());
+            .title(self.title(room(above)))
+            .title_bottom(self.legend(room(below)));
+        if let Some(arrow) = above {
+            block = block.title(Line::styled(arrow, theme.key()).right_aligned());
         }
-        if more_below {
-            block = block
-                .title_bottom(Line::styled(self.glyphs().more_below, theme.key()).right_aligned());
+        if let Some(arrow) = below {
+            block = block.title_bottom(Line::styled(arrow, theme.key()).right_aligned());
         }
         block
     }
 
-    /// `• opened ✔ ran ★ predicted`: what the marks mean, in their own
-    /// styles (the star is for a right prediction only).
-    fn legend(&self) -> Line<'static> {
-        let (theme, glyphs) = (self.theme, self.glyphs());
+    /// ` Lessons · 3/8 ran · 2 predicted right `: over the whole
+    /// curriculum, whatever the filter shows; shorter when narrow.
+    fn title(&self, room: usize) -> Line<'static> {
+        let theme = self.theme;
+        let summary = self
+            .progress
+            .summary(self.catalog.lessons.iter().map(|l| l.id.as_str()));
+        let sep = self.glyphs().separator;
+        let ran = format!("{}/{} ran", summary.finished, summary.lessons);
+        let right = summary.predicted_right;
+        let name = " Lessons ";
+        let tail = [
+            format!("{sep} {ran} {sep} {right} predicted right "),
+            format!("{sep} {ran} {sep} {right} right "),
+            format!("{sep} {ran} "),
+        ]
+        .into_iter()
+        .find(|t| name.len() + Span::raw(t.as_str()).width() <= room)
+        .unwrap_or_default();
         Line::from(vec![
-            Span::raw(" "),
-            Span::styled(glyphs.opened.to_string(), theme.text()),
-            Span::styled(" opened ", theme.dim()),
-            Span::styled(theme.glyphs().done.to_string(), theme.done()),
-            Span::styled(" ran ", theme.dim()),
-            Span::styled(glyphs.right.to_string(), theme.good()),
-            Span::styled(" predicted ", theme.dim()),
+            Span::styled(name, theme.title()),
+            Span::styled(tail, theme.dim()),
         ])
+    }
+
+    /// ` • opened ✔ ran ★ right ✗ wrong `: what the marks mean, each glyph
+    /// in its own style; tighter when narrow (a glyph that is a letter, as
+    /// ASCII's `o`, keeps its space so it does not read as part of a word).
+    fn legend(&self, room: usize) -> Line<'static> {
+        let (theme, glyphs) = (self.theme, self.glyphs());
+        let items = [
+            (glyphs.opened, theme.text(), "opened", "open"),
+            (theme.glyphs().done, theme.done(), "ran", "ran"),
+            (glyphs.right, theme.good(), "right", "right"),
+            (glyphs.wrong, theme.warn(), "wrong", "wrong"),
+        ];
+        let line = |short: bool, tight: bool| {
+            let mut spans = vec![Span::raw(" ")];
+            for (glyph, style, long_name, short_name) in items {
+                let gap = if tight && !glyph.is_alphanumeric() {
+                    ""
+                } else {
+                    " "
+                };
+                let name = if short { short_name } else { long_name };
+                spans.push(Span::styled(glyph.to_string(), style));
+                spans.push(Span::styled(format!("{gap}{name} "), theme.dim()));
+            }
+            Line::from(spans)
+        };
+        [line(false, false), line(true, false)]
+            .into_iter()
+            .find(|l| l.width() <= room)
+            .unwrap_or_else(|| line(true, true))
     }
 
     /// `/sem█  1/8`: the filter (with a cursor while typing) and how many
@@ -332,21 +342,25 @@ impl PickerView<'_> {
         Line::from(spans)
     }
 
-    /// One column per mark, a blank where the mark is not earned (a wrong
-    /// prediction shows no star: the learner can try again).
+    /// One column per mark, a blank where the mark is not earned. The
+    /// third tells the last answer: a star when right, a cross when wrong
+    /// (the learner can try again), blank when never answered.
     fn mark_spans(&self, marks: Marks) -> [Span<'static>; 3] {
         let (theme, glyphs) = (self.theme, self.glyphs());
         let mark = |on: bool, glyph: char, style| {
             Span::styled(if on { glyph } else { ' ' }.to_string(), style)
         };
+        let answer = match marks.predicted {
+            Some(Prediction::Right) => mark(true, glyphs.right, theme.good()),
+            Some(Prediction::Wrong) => mark(true, glyphs.wrong, theme.warn()),
+            None => mark(false, ' ', theme.text()),
+        };
+        // A file edited by hand may say finished without opened.
+        let opened = marks.opened || marks.finished || marks.predicted.is_some();
         [
-            mark(marks.opened, glyphs.opened, theme.text()),
+            mark(opened, glyphs.opened, theme.text()),
             mark(marks.finished, theme.glyphs().done, theme.done()),
-            mark(
-                marks.predicted == Some(Prediction::Right),
-                glyphs.right,
-                theme.good(),
-            ),
+            answer,
         ]
     }
 
@@ -373,14 +387,11 @@ impl PickerView<'_> {
     }
 
     /// What the selected lesson is about, top to bottom in order of use:
-    /// what it is, what can be changed, what to predict, how it starts.
+    /// what it is and its scenario, what can be changed, what to predict,
+    /// and how the learner did. Never the story: it tells the outcome.
     fn preview_lines(&self, lesson: &Lesson, width: u16) -> Vec<Line<'static>> {
         let theme = self.theme;
-        let chapter = self
-            .catalog
-            .chapters
-            .iter()
-            .find(|c| c.number == lesson.chapter);
+        let chapter = chapter_of(self.catalog, lesson);
         let mut lines = vec![
             Line::styled(lesson.title.clone(), theme.title()),
             Line::styled(
@@ -396,12 +407,15 @@ impl PickerView<'_> {
                 theme.dim(),
             ),
             Line::default(),
-            Line::styled(lesson.summary.clone(), theme.text()),
+            Line::styled(introduction(lesson), theme.text()),
         ];
         lines.extend(self.knob_lines(lesson, width));
         lines.extend(self.predict_lines(lesson, width));
         lines.push(Line::default());
-        lines.push(self.story_line(lesson));
+        lines.push(Line::styled(
+            record(self.progress.marks(&lesson.id)),
+            theme.dim(),
+        ));
         lines
     }
 
@@ -466,19 +480,6 @@ impl PickerView<'_> {
         }
         lines
     }
-
-    /// The story's first paragraph, once the learner has answered or run
-    /// the lesson. Before that it stays out: stories state what happens
-    /// and when (the semaphore's gives "done at 3.5 s"), which would give
-    /// the predict question's answer away right below the question.
-    fn story_line(&self, lesson: &Lesson) -> Line<'static> {
-        let marks = self.progress.marks(&lesson.id);
-        if marks.predicted.is_some() || marks.finished {
-            Line::styled(first_paragraph(lesson.story), self.theme.text())
-        } else {
-            Line::styled("Open it to answer; the story follows.", self.theme.dim())
-        }
-    }
 }
 
 /// The list's panel and the preview's, side by side; only the list below
@@ -500,6 +501,26 @@ fn split(area: Rect) -> (Rect, Option<Rect>) {
     (list, Some(preview))
 }
 
+/// Where the list's parts go in its panel: a filter line on top when
+/// there is a filter to show.
+fn list_layout(state: &PickerState, panel: Rect) -> ListLayout {
+    let inner = Block::bordered().inner(panel);
+    let has_filter = state.filtering || !state.filter.is_empty();
+    if !has_filter || inner.height == 0 {
+        return ListLayout {
+            panel,
+            filter: None,
+            rows: inner,
+        };
+    }
+    let (filter, rows) = take_top_row(inner);
+    ListLayout {
+        panel,
+        filter: Some(filter),
+        rows,
+    }
+}
+
 /// The first row of `area`, and the rest.
 fn take_top_row(area: Rect) -> (Rect, Rect) {
     let top = Rect { height: 1, ..area };
@@ -511,21 +532,6 @@ fn take_top_row(area: Rect) -> (Rect, Rect) {
     (top, rest)
 }
 
-/// The first row to draw so that the selected row is on screen, with one
-/// row of context above and below when there is room (so a chapter's title
-/// shows with its first lesson). Starts from the last frame's offset and
-/// moves it as little as possible, so the list does not jump.
-fn scroll_offset(previous: usize, selected: Option<usize>, rows: usize, height: usize) -> usize {
-    let last = rows.saturating_sub(height);
-    let Some(selected) = selected else {
-        return previous.min(last);
-    };
-    let margin = if height >= 5 { 1 } else { 0 };
-    let lowest = (selected + margin + 1).saturating_sub(height);
-    let highest = selected.saturating_sub(margin).max(lowest);
-    previous.clamp(lowest, highest).min(last)
-}
-
 /// `Waves of three: tokio::sync::Semaphore` → `Waves of three`: titles
 /// lead with a short phrase, then the API, and the list has room for the
 /// phrase.
@@ -533,16 +539,50 @@ fn hook(title: &str) -> &str {
     title.split_once(": ").map_or(title, |(hook, _)| hook)
 }
 
-/// A story's first paragraph as plain text: Markdown headings skipped,
-/// lines joined, backticks dropped.
+/// What the preview says the lesson is: the first paragraph of its
+/// scenario (written to be read before the run), or its one-line summary
+/// while it has no scenario.
+fn introduction(lesson: &Lesson) -> String {
+    let scenario = first_paragraph(lesson.scenario);
+    if scenario.is_empty() {
+        lesson.summary.clone()
+    } else {
+        scenario
+    }
+}
+
+/// How the learner did, in words (the list says it in glyphs):
+/// `Ran to the end; last prediction wrong.`
+fn record(marks: Marks) -> String {
+    let done = if marks.finished {
+        "Ran to the end"
+    } else if marks.opened || marks.predicted.is_some() {
+        "Opened, not yet run to the end"
+    } else {
+        "Not opened yet"
+    };
+    match marks.predicted {
+        Some(Prediction::Right) => format!("{done}; last prediction right."),
+        Some(Prediction::Wrong) => format!("{done}; last prediction wrong."),
+        None => format!("{done}."),
+    }
+}
+
+/// A Markdown text's first paragraph as plain text: headings and other
+/// blocks before it skipped, markup dropped, lines joined.
 fn first_paragraph(markdown: &str) -> String {
-    let lines: Vec<&str> = markdown
-        .lines()
-        .map(str::trim)
-        .skip_while(|l| l.is_empty() || l.starts_with('#'))
-        .take_while(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect();
-    lines.join(" ").replace('`', "")
+    let mut text = String::new();
+    let mut inside = false;
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Start(Tag::Paragraph) => inside = true,
+            Event::End(TagEnd::Paragraph) if inside => break,
+            Event::Text(t) | Event::Code(t) if inside => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak if inside => text.push(' '),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -634,17 +674,19 @@ mod tests {
             );
         }
         let semaphore = cat().lesson("semaphore").unwrap();
+        let intro = introduction(semaphore);
+        let intro_start = intro.split(' ').take(5).collect::<Vec<_>>().join(" ");
         for expected in [
             " Lessons ",
             " Preview ",
             semaphore.title.as_str(),
             "Chapter 3 · Limits and flow",
-            semaphore.summary.as_str(),
+            intro_start.as_str(),
             "Knobs",
             "permits = 3    how many requests may work at once",
             "Predict",
             "1) 0.5 s   2) 3.3 s   3) 3.5 s   4) 10.0 s",
-            "Open it to answer; the story follows.",
+            "Not opened yet.",
         ] {
             assert!(
                 screen.contains(expected),
@@ -657,17 +699,100 @@ mod tests {
     }
 
     #[test]
-    fn the_story_shows_once_answered_or_run() {
+    fn the_story_never_shows_in_the_picker() {
+        // Answered, run: the story (which tells what happens, and when)
+        // stays out of the picker all the same.
+        let story = first_paragraph(cat().lesson("semaphore").unwrap().story);
+        assert!(!story.is_empty());
+        let story_start = story.split(' ').take(5).collect::<Vec<_>>().join(" ");
         let mut progress = Progress::in_memory();
-        progress.mark_predicted("semaphore", false);
+        for step in 0..3 {
+            match step {
+                1 => {
+                    progress.mark_predicted("semaphore", false);
+                }
+                2 => {
+                    progress.mark_finished("semaphore");
+                }
+                _ => {}
+            }
+            let screen = text(&render(&on("semaphore"), &progress, &COLOR, 200, 60));
+            assert!(!screen.contains(&story_start), "{screen}");
+            assert!(!screen.contains("done at 3.5 s"), "{screen}");
+        }
         let screen = text(&render(&on("semaphore"), &progress, &COLOR, 200, 60));
         assert!(
-            screen.contains("main spawns twenty requests at once."),
+            screen.contains("Ran to the end; last prediction wrong."),
             "{screen}"
         );
-        assert!(!screen.contains('`'), "backticks are stripped");
-        assert!(!screen.contains("## "), "headings are stripped");
-        assert!(!screen.contains("Open it to answer"));
+    }
+
+    #[test]
+    fn the_preview_introduces_with_the_scenario_or_the_summary() {
+        for lesson in &cat().lessons {
+            let intro = introduction(lesson);
+            assert!(!intro.is_empty(), "{}", lesson.id);
+            if lesson.scenario.trim().is_empty() {
+                assert_eq!(intro, lesson.summary, "{}", lesson.id);
+            } else {
+                assert_eq!(intro, first_paragraph(lesson.scenario), "{}", lesson.id);
+                assert!(!intro.contains('`') && !intro.contains("**"), "{intro}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_record_says_the_marks_in_words() {
+        let marks = |opened, finished, predicted| Marks {
+            opened,
+            finished,
+            predicted,
+        };
+        assert_eq!(record(Marks::default()), "Not opened yet.");
+        assert_eq!(
+            record(marks(true, false, None)),
+            "Opened, not yet run to the end."
+        );
+        assert_eq!(
+            record(marks(true, true, Some(Prediction::Right))),
+            "Ran to the end; last prediction right."
+        );
+        assert_eq!(
+            record(marks(true, false, Some(Prediction::Wrong))),
+            "Opened, not yet run to the end; last prediction wrong."
+        );
+        // A file edited by hand may leave `opened` out.
+        assert_eq!(
+            record(marks(false, false, Some(Prediction::Wrong))),
+            "Opened, not yet run to the end; last prediction wrong."
+        );
+        assert_eq!(record(marks(false, true, None)), "Ran to the end.");
+    }
+
+    #[test]
+    fn finished_or_answered_shows_as_opened_too() {
+        let (state, progress) = (on("semaphore"), Progress::in_memory());
+        let view = PickerView {
+            state: &state,
+            catalog: cat(),
+            progress: &progress,
+            theme: &COLOR,
+        };
+        let glyphs = |marks| {
+            view.mark_spans(marks)
+                .iter()
+                .map(|s| s.content.to_string())
+                .collect::<String>()
+        };
+        let marks = |opened, finished, predicted| Marks {
+            opened,
+            finished,
+            predicted,
+        };
+        assert_eq!(glyphs(marks(false, true, None)), "•✔ ");
+        assert_eq!(glyphs(marks(false, false, Some(Prediction::Wrong))), "• ✗");
+        assert_eq!(glyphs(marks(true, false, None)), "•  ");
+        assert_eq!(glyphs(Marks::default()), "   ");
     }
 
     #[test]
@@ -683,14 +808,24 @@ mod tests {
         );
         let (_, row) = row_with(&buf, &format!("{:02} {}", second.number, second.id)).unwrap();
         assert!(row.starts_with("│ •   "), "opened only: {row:?}");
-        let (_, row) = row_with(&buf, "14 queue").unwrap();
+        let (y, row) = row_with(&buf, "14 queue").unwrap();
         assert!(
-            row.starts_with("│ •   "),
-            "a wrong answer earns no star: {row:?}"
+            row.starts_with("│ • ✗ "),
+            "a wrong answer has its own mark, not the star: {row:?}"
         );
+        assert_eq!(buf[(4, y)].fg, COLOR.warn().fg.unwrap());
+        let (_, row) = row_with(&buf, "11 semaphore").unwrap();
+        assert!(row.starts_with("│▶    "), "nothing yet: {row:?}");
         assert!(
-            text(&buf).contains("• opened ✔ ran ★ predicted"),
-            "the legend"
+            text(&buf).contains("╰ • open ✔ ran ★ right ✗ wrong ╯"),
+            "the legend: {}",
+            text(&buf)
+        );
+        // Without colour, the same glyphs tell the same marks.
+        let plain = render(&on("semaphore"), &progress, &Theme::NO_COLOR, 80, 24);
+        assert_eq!(
+            row_with(&plain, "14 queue").unwrap().1,
+            row_with(&buf, "14 queue").unwrap().1
         );
     }
 
@@ -708,6 +843,20 @@ mod tests {
         let first = cat().lessons[0];
         let (_, row) = row_with(&buf, &format!("{:02} {}", first.number, first.id)).unwrap();
         assert!(row.starts_with("| o*+ "), "{row:?}");
+        assert!(
+            row_with(&buf, "14 queue").unwrap().1.starts_with("| o - "),
+            "a wrong answer: {screen}"
+        );
+        assert!(
+            screen.contains("+ o open * ran + right - wrong +"),
+            "{screen}"
+        );
+        // Tight beside the arrow, the letter `o` keeps its space.
+        let screen = text(&render(&state, &some_progress(), &theme, 80, 10));
+        assert!(
+            screen.contains("+ o open *ran +right -wrong  v +"),
+            "{screen}"
+        );
         assert!(
             row_with(&buf, "11 semaphore")
                 .unwrap()
@@ -803,6 +952,20 @@ mod tests {
         assert!(screen.contains("No lesson selected."), "{screen}");
     }
 
+    /// The app's part: after each action, keep the selection in view.
+    fn keep_in_view(state: &mut PickerState, w: u16, h: u16) {
+        let shown = PickerView::list_rows_shown(state, Rect::new(0, 0, w, h));
+        state.keep_in_view(cat(), shown);
+    }
+
+    /// The first list row drawn (the row under the top border), without
+    /// the preview beside it.
+    fn first_row_drawn(buf: &Buffer) -> String {
+        let width = usize::from(split(buf.area).0.width);
+        let line = text(buf).lines().nth(1).unwrap_or_default().to_string();
+        line.chars().take(width).collect()
+    }
+
     #[test]
     fn scrolling_keeps_the_selection_in_sight() {
         // Ten rows: fewer than the chapters and lessons need.
@@ -815,6 +978,12 @@ mod tests {
             let (_, row) = row_with(&buf, &format!("{number:02} {id}"))
                 .unwrap_or_else(|| panic!("step {step}: {id} not shown:\n{}", text(&buf)));
             assert!(row.contains('▶'));
+            // Drawing with the scroll kept, or with a stale one, shows the
+            // same: the view draws from the state's scroll when it is good.
+            let stale = render(&state, &progress, &COLOR, 80, 10);
+            keep_in_view(&mut state, 80, 10);
+            let kept = render(&state, &progress, &COLOR, 80, 10);
+            assert_eq!(text(&stale), text(&kept), "step {step}");
             let action = if step < cat().lessons.len() {
                 Action::Down
             } else {
@@ -829,6 +998,55 @@ mod tests {
     }
 
     #[test]
+    fn the_view_does_not_write_the_scroll_and_does_not_jump() {
+        let progress = Progress::in_memory();
+        let mut state = PickerState::new(cat());
+        state.apply(Action::Bottom, cat());
+        let before = state.clone();
+        let buf = render(&state, &progress, &COLOR, 80, 10);
+        assert_eq!(state, before, "drawing changed nothing");
+        assert_eq!(state.scroll(), 0, "stale");
+        let last = cat().lessons.last().unwrap();
+        let (_, row) = row_with(&buf, &format!("{:02} {}", last.number, last.id)).unwrap();
+        assert!(row.contains('▶'), "still shows the selection");
+
+        // Kept in view at the bottom, one step up does not move the list.
+        keep_in_view(&mut state, 80, 10);
+        let top = first_row_drawn(&render(&state, &progress, &COLOR, 80, 10));
+        state.apply(Action::Up, cat());
+        keep_in_view(&mut state, 80, 10);
+        let buf = render(&state, &progress, &COLOR, 80, 10);
+        assert_eq!(first_row_drawn(&buf), top, "{}", text(&buf));
+    }
+
+    #[test]
+    fn list_rows_shown_is_the_row_area_drawn() {
+        let state = PickerState::new(cat());
+        let area = Rect::new(0, 0, 80, 24);
+        assert_eq!(
+            PickerView::list_rows_shown(&state, area),
+            22,
+            "less the border"
+        );
+        let mut filtering = state.clone();
+        filtering.apply(Action::StartFilter, cat());
+        assert_eq!(
+            PickerView::list_rows_shown(&filtering, area),
+            21,
+            "less the filter line"
+        );
+        assert_eq!(
+            PickerView::list_rows_shown(&state, Rect::new(0, 0, 40, 10)),
+            8
+        );
+        assert_eq!(
+            PickerView::list_rows_shown(&state, Rect::new(0, 0, 5, 1)),
+            0
+        );
+        assert_eq!(PickerView::list_rows_shown(&filtering, Rect::default()), 0);
+    }
+
+    #[test]
     fn scroll_arrows_say_there_is_more() {
         let mut state = PickerState::new(cat());
         let progress = Progress::in_memory();
@@ -839,35 +1057,6 @@ mod tests {
         let screen = text(&render(&state, &progress, &COLOR, 80, 10));
         assert!(screen.lines().next().unwrap().contains(" ↑ "), "{screen}");
         assert!(!screen.lines().last().unwrap().contains(" ↓ "));
-    }
-
-    #[test]
-    fn scroll_offset_moves_as_little_as_it_can() {
-        // 40 rows, 10 on screen.
-        assert_eq!(scroll_offset(0, Some(3), 40, 10), 0);
-        assert_eq!(
-            scroll_offset(0, Some(9), 40, 10),
-            1,
-            "one row of context below"
-        );
-        assert_eq!(
-            scroll_offset(5, Some(8), 40, 10),
-            5,
-            "already in sight: stays"
-        );
-        assert_eq!(
-            scroll_offset(5, Some(5), 40, 10),
-            4,
-            "one row of context above"
-        );
-        assert_eq!(scroll_offset(0, Some(39), 40, 10), 30, "never past the end");
-        assert_eq!(scroll_offset(35, None, 40, 10), 30);
-        assert_eq!(
-            scroll_offset(7, Some(2), 40, 1),
-            2,
-            "a single row shows the selection"
-        );
-        assert_eq!(scroll_offset(3, Some(2), 0, 0), 0);
     }
 
     #[test]
@@ -937,6 +1126,100 @@ mod tests {
     }
 
     #[test]
+    fn a_click_agrees_with_what_is_drawn_even_with_a_stale_scroll() {
+        let progress = Progress::in_memory();
+        let theme = COLOR;
+        let area = Rect::new(0, 0, 80, 10);
+        let mut state = PickerState::new(cat());
+        for kept in [false, true] {
+            for action in [
+                Action::Bottom,
+                Action::Top,
+                Action::PageDown,
+                Action::Bottom,
+            ] {
+                state.apply(action, cat());
+                if kept {
+                    keep_in_view(&mut state, area.width, area.height);
+                }
+                let view = PickerView {
+                    state: &state,
+                    catalog: cat(),
+                    progress: &progress,
+                    theme: &theme,
+                };
+                let mut buf = Buffer::empty(area);
+                (&view).render(area, &mut buf);
+                for lesson in &cat().lessons {
+                    let clicked = row_with(&buf, &format!("{:02} {}", lesson.number, lesson.id))
+                        .and_then(|(y, _)| view.lesson_at(area, 10, y));
+                    let shown = text(&buf).contains(&format!("{:02} {}", lesson.number, lesson.id));
+                    assert_eq!(
+                        clicked.map(|l| l.id.as_str()),
+                        shown.then_some(lesson.id.as_str()),
+                        "{}",
+                        text(&buf)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_title_tells_the_overall_progress_as_room_allows() {
+        let progress = some_progress();
+        let n = cat().lessons.len();
+        let screen = text(&render(&on("semaphore"), &progress, &COLOR, 120, 36));
+        assert!(
+            screen.contains(&format!(" Lessons · 1/{n} ran · 1 predicted right ")),
+            "{screen}"
+        );
+        let screen = text(&render(&on("semaphore"), &progress, &COLOR, 80, 24));
+        assert!(
+            screen.contains(&format!(" Lessons · 1/{n} ran · 1 right ")),
+            "{screen}"
+        );
+        let screen = text(&render(&on("semaphore"), &progress, &COLOR, 24, 10));
+        let top = screen.lines().next().unwrap();
+        assert!(top.contains(&format!(" Lessons · 1/{n} ran ")), "{top}");
+        let screen = text(&render(&on("semaphore"), &progress, &COLOR, 14, 10));
+        assert!(screen.lines().next().unwrap().contains(" Lessons "));
+        let ascii = Theme {
+            ascii: true,
+            ..COLOR
+        };
+        let screen = text(&render(&on("semaphore"), &progress, &ascii, 120, 36));
+        assert!(
+            screen.contains(&format!(" Lessons - 1/{n} ran - 1 predicted right ")),
+            "{screen}"
+        );
+    }
+
+    #[test]
+    fn the_legend_tightens_to_fit_beside_the_arrow() {
+        let progress = Progress::in_memory();
+        // 80 columns: a 32-column list, 30 inside, 27 beside the arrow.
+        let screen = text(&render(&on("semaphore"), &progress, &COLOR, 80, 10));
+        let bottom = screen.lines().last().unwrap();
+        assert_eq!(
+            bottom
+                .split('╮')
+                .next()
+                .unwrap_or(bottom)
+                .chars()
+                .take(32)
+                .collect::<String>(),
+            "╰ •open ✔ran ★right ✗wrong ─ ↓ ╯"
+        );
+        let screen = text(&render(&on("semaphore"), &progress, &COLOR, 120, 36));
+        let bottom = screen.lines().last().unwrap();
+        assert!(
+            bottom.contains("• opened ✔ ran ★ right ✗ wrong"),
+            "{bottom}"
+        );
+    }
+
+    #[test]
     fn helpers() {
         assert_eq!(fit("semaphore", 9, "…"), "semaphore");
         assert_eq!(fit("semaphore", 5, "…"), "sema…");
@@ -954,6 +1237,11 @@ mod tests {
         );
         assert_eq!(first_paragraph("Plain.\n## Next"), "Plain.");
         assert_eq!(first_paragraph(""), "");
+        assert_eq!(first_paragraph("# Only a heading\n"), "");
+        assert_eq!(
+            first_paragraph("**Twenty** requests, _three_ [permits](https://docs.rs).  \nThen"),
+            "Twenty requests, three permits. Then"
+        );
     }
 
     #[test]
