@@ -457,8 +457,9 @@ fn row_counts(code: &Highlighted, width: usize) -> Vec<usize> {
 /// The scroll position (in rows) that shows 1-based `line` in a code pane
 /// whose inside (within its border) is `width` × `height`: `current` if
 /// the line is already in view whole (or as much of it as fits, from its
-/// first row), otherwise one that puts its first row a third of the way
-/// down, so some context above it shows too. Never past the last page.
+/// first row), otherwise one that puts its first row about a third of the
+/// way down, so some context above it shows too, with a whole line at the
+/// top. Never past the last page.
 pub fn scroll_to_show(code: &Highlighted, line: u32, width: u16, height: u16, current: u16) -> u16 {
     if height == 0 || code.is_empty() {
         return current;
@@ -480,7 +481,18 @@ pub fn scroll_to_show(code: &Highlighted, line: u32, width: u16, height: u16, cu
     } else {
         0
     };
-    u16::try_from(first.saturating_sub(above).min(last_page)).unwrap_or(u16::MAX)
+    // From the start of a line, not a continuation row, if the line still
+    // shows whole from there; else from the start of the next line.
+    let wanted = first.saturating_sub(above);
+    let (mut start, mut k) = (0, 0);
+    while start + counts[k] <= wanted {
+        start += counts[k];
+        k += 1;
+    }
+    if start < wanted && first + rows.min(height) > start + height {
+        start += counts[k];
+    }
+    u16::try_from(start.min(last_page)).unwrap_or(u16::MAX)
 }
 
 /// One row of a line, as drawn.
@@ -1164,6 +1176,10 @@ mod tests {
         assert_eq!(show(9, 0), 7, "a third of the way down");
         assert_eq!(show(5, 4), 4, "whole at the top");
         assert_eq!(show(5, 5), 1, "partly above the view");
+        // Row 5 is line 5's second: the view starts at the line's first.
+        assert_eq!(show(7, 20), 4, "from the start of a line");
+        // Unless the line then would not show whole: the next line's.
+        assert_eq!(scroll_to_show(&code, 6, 28, 3, 20), 7);
         assert_eq!(show(2, 20), 0, "above the view");
         assert_eq!(show(30, 0), 22, "no further than the last page");
         assert_eq!(show(30, 500), 500, "in view at the last page");
