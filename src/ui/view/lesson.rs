@@ -458,7 +458,13 @@ impl LessonView<'_> {
                 let markers = &snapshot.markers;
                 let scroll = if state.text_scroll == 0 {
                     markers.first().map_or(0, |m| {
-                        super::code::scroll_to_show(m.line, area.height.saturating_sub(2), 0)
+                        super::code::scroll_to_show(
+                            self.code,
+                            m.line,
+                            area.width.saturating_sub(2),
+                            area.height.saturating_sub(2),
+                            0,
+                        )
                     })
                 } else {
                     state.text_scroll

@@ -2,7 +2,7 @@
 //!
 //! [`story_lines`] parses the Markdown with `pulldown-cmark` and lays it out
 //! for one width (headings, wrapped paragraphs, bullet lists with hanging
-//! indents, indented code blocks); [`StoryPane`] draws the result. Wrapping
+//! indents, indented code blocks wrapped with a continuation glyph); [`StoryPane`] draws the result. Wrapping
 //! is done here rather than by `Paragraph` so that list indents hang and
 //! inline styles survive a line break.
 
@@ -15,6 +15,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
+use super::code::{char_width, continuation_glyph, expand_tabs, wrap};
 use crate::ui::theme::Theme;
 
 /// How far fenced code blocks are indented from the text around them.
@@ -87,12 +88,6 @@ fn ascii_for(c: char) -> &'static str {
         '\u{200b}' | '\u{ad}' | '\u{feff}' => "",
         _ => "?",
     }
-}
-
-/// The display width of one character, as the buffer will count it.
-fn char_width(c: char) -> usize {
-    let mut utf8 = [0; 4];
-    Span::raw(&*c.encode_utf8(&mut utf8)).width()
 }
 
 /// A run of inline text in one style. Spaces inside inline code do not
@@ -392,19 +387,46 @@ impl<'t> Writer<'t> {
         }
     }
 
-    /// A code block: indented, in the code style, cut (never wrapped) at
-    /// the edge so its layout stays as written.
+    /// A code block: indented, in the code style, its layout kept. A line
+    /// too long for the room wraps as in the code pane ([`wrap`]): the
+    /// continuation glyph, dim, where the indent was, and the rest hanging
+    /// at the line's own indentation. Nothing is cut.
     fn code_lines(&mut self, code: &str) {
         let code = if self.theme.ascii {
             to_ascii(code)
         } else {
             code.into()
         };
+        let style = self.theme.code();
+        let glyph = continuation_glyph(self.theme);
         for text in code.lines() {
-            let text = format!("{CODE_INDENT}{}", text.replace('\t', "    "));
+            let chars: Vec<char> = expand_tabs(text).chars().collect();
             let room = self.room();
-            let cut = cut_to_width(&text, room);
-            self.emit(vec![Span::styled(cut, self.theme.code())]);
+            // The indent, unless it would leave next to no room for code.
+            let margin = if room >= 2 * CODE_INDENT.len() {
+                CODE_INDENT.len()
+            } else {
+                0
+            };
+            let wrapped = wrap(&chars, room - margin);
+            for (k, range) in wrapped.rows.into_iter().enumerate() {
+                let mut spans = Vec::new();
+                if k == 0 {
+                    spans.push(Span::styled(" ".repeat(margin), style));
+                } else if margin > 0 {
+                    spans.push(Span::styled(glyph.to_string(), self.theme.dim()));
+                    let pad = margin - 1 + wrapped.hang;
+                    spans.push(Span::styled(" ".repeat(pad), style));
+                } else {
+                    spans.push(Span::styled(" ".repeat(wrapped.hang), style));
+                }
+                let row: String = chars[range].iter().collect();
+                // Spaces at a break may run past the room; they show nothing.
+                let room = room - spans.iter().map(Span::width).sum::<usize>();
+                spans.push(Span::styled(trim_to_width(&row, room), style));
+                spans.retain(|s| !s.content.is_empty());
+                self.emit(spans);
+            }
         }
     }
 
@@ -416,14 +438,22 @@ impl<'t> Writer<'t> {
     }
 }
 
-fn cut_to_width(text: &str, width: usize) -> String {
-    let mut used = 0;
-    text.chars()
-        .take_while(|c| {
-            used += char_width(*c);
+/// `text` without the trailing spaces that would take it past `width`,
+/// which are all [`wrap`] puts there, but for a char wider than a whole
+/// row (a wide one in one column): that is left out rather than overflow.
+fn trim_to_width(text: &str, width: usize) -> String {
+    let mut out = text.to_string();
+    while Span::raw(out.as_str()).width() > width && out.ends_with(' ') {
+        out.pop();
+    }
+    if Span::raw(out.as_str()).width() > width {
+        let mut used = 0;
+        out.retain(|c| {
+            used += char_width(c);
             used <= width
-        })
-        .collect()
+        });
+    }
+    out
 }
 
 /// A unit of wrapping: a word (which may mix styles, as in `**bold**,`) or
@@ -779,21 +809,53 @@ mod tests {
     }
 
     #[test]
-    fn code_blocks_are_indented_and_cut() {
-        let md = "Before.\n\n```rust\nlet x = 1;\n\tlet a_very_long_name = 2;\n```\n\nAfter.";
-        let lines = story_lines(md, 20, &COLOR);
+    fn code_blocks_are_indented_and_wrapped() {
+        let md =
+            "Before.\n\n```rust\nlet x = 1;\n\tlet total = first + second + third;\n```\n\nAfter.";
+        let lines = story_lines(md, 30, &COLOR);
         assert_eq!(
             texts(&lines),
             [
                 "Before.",
                 "",
                 "  let x = 1;",
-                "      let a_very_lon",
+                // The break is after a space, which stays on its row.
+                "      let total = first + ",
+                // The glyph where the indent was; the rest hangs at the
+                // line's own indentation.
+                "↪     second + third;",
                 "",
                 "After."
             ]
         );
         assert_eq!(lines[2].spans[0].style, COLOR.code());
+        assert_eq!(style_at(&lines[3], "let"), COLOR.code());
+        assert_eq!(style_at(&lines[4], "↪"), COLOR.dim());
+        assert_eq!(style_at(&lines[4], "second"), COLOR.code());
+        let lines = story_lines(md, 30, &ASCII);
+        assert_eq!(texts(&lines)[4], "+     second + third;");
+        // Too narrow for the hanging indent: continuation rows start at
+        // the glyph, and a word longer than a row is split.
+        let lines = story_lines(md, 14, &COLOR);
+        assert_eq!(
+            texts(&lines)[2..8],
+            [
+                "  let x = 1;",
+                "      let ",
+                "↪ total = ",
+                "↪ first + ",
+                "↪ second + ",
+                "↪ third;"
+            ]
+        );
+        let lines = story_lines("```\nabcdefghijklmnopqrstuvwxyz\n```", 12, &COLOR);
+        assert_eq!(texts(&lines), ["  abcdefghij", "↪ klmnopqrst", "↪ uvwxyz"]);
+        // Inside a list item, under its hanging indent.
+        let lines = story_lines("- item\n\n  ```\n  call(first, second)\n  ```", 16, &COLOR);
+        assert_eq!(
+            texts(&lines),
+            ["• item", "", "    call(first, ", "  ↪ second)"]
+        );
     }
 
     #[test]
@@ -828,13 +890,56 @@ mod tests {
         }
     }
 
+    /// The non-space characters of `lines`, leaving out dim spans (the
+    /// continuation glyphs and quote bars, which repeat on every row).
+    fn shown_chars(lines: &[Line<'_>], theme: &Theme) -> String {
+        lines
+            .iter()
+            .flat_map(|l| &l.spans)
+            .filter(|s| s.style != theme.dim())
+            .flat_map(|s| s.content.chars())
+            .filter(|c| !c.is_whitespace())
+            .collect()
+    }
+
+    /// The non-space characters of each code block in `markdown`.
+    fn code_block_chars(markdown: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut block: Option<String> = None;
+        for event in Parser::new(markdown) {
+            match event {
+                Event::Start(Tag::CodeBlock(_)) => block = Some(String::new()),
+                Event::End(TagEnd::CodeBlock) => out.extend(block.take()),
+                Event::Text(text) => {
+                    if let Some(block) = &mut block {
+                        block.extend(text.chars().filter(|c| !c.is_whitespace()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
     #[test]
     fn every_lesson_fits_every_width() {
         let catalog = crate::catalog::catalog().unwrap();
         for lesson in &catalog.lessons {
+            // The lessons' stories have no code blocks (yet): add the
+            // lesson's own code as one, at the top level and in a list.
+            let indented: String = lesson.source.lines().map(|l| format!("  {l}\n")).collect();
+            let story = format!(
+                "{}\n\n```rust\n{}```\n\n- The code:\n\n  ```\n{indented}  ```\n",
+                lesson.story, lesson.source,
+            );
+            let blocks = code_block_chars(&story);
+            assert_eq!(blocks.len(), 2, "{}", lesson.id);
+            assert!(blocks[0].len() > lesson.source.len() / 2, "{}", lesson.id);
+            assert_eq!(blocks[0], blocks[1], "{}", lesson.id);
             for theme in [COLOR, ASCII] {
-                for width in [1, 5, 20, 40, 100] {
-                    let lines = story_lines(lesson.story, width, &theme);
+                let whole = story_lines(&story, 1000, &theme);
+                for width in [1, 5, 10, 13, 20, 27, 40, 61, 100] {
+                    let lines = story_lines(&story, width, &theme);
                     assert!(!lines.is_empty());
                     for line in &lines {
                         assert!(
@@ -844,15 +949,23 @@ mod tests {
                             text(line)
                         );
                     }
-                    // No words lost: the same non-space characters in order
-                    // (markup aside), at any width.
-                    if width >= 20 && !theme.ascii {
-                        let shown: String = texts(&lines).concat().split_whitespace().collect();
-                        let wide: String = texts(&story_lines(lesson.story, 100, &theme))
-                            .concat()
-                            .split_whitespace()
-                            .collect();
-                        assert_eq!(shown, wide, "{} at {width}", lesson.id);
+                    // Nothing lost: the same non-space characters in order
+                    // (markup aside) as with room for everything, and
+                    // every character of the code.
+                    if width >= 10 {
+                        let shown = shown_chars(&lines, &theme);
+                        assert_eq!(
+                            shown,
+                            shown_chars(&whole, &theme),
+                            "{} at {width}",
+                            lesson.id
+                        );
+                        let code = if theme.ascii {
+                            to_ascii(&blocks[0]).replace(char::is_whitespace, "")
+                        } else {
+                            blocks[0].clone()
+                        };
+                        assert_eq!(shown.matches(&code).count(), 2, "{} at {width}", lesson.id);
                     }
                 }
             }
