@@ -195,6 +195,7 @@ impl App {
         match &mut self.screen {
             Screen::Lesson(open) if self.drawn.lesson.lanes_page > 0 => {
                 open.state.lanes_page = self.drawn.lesson.lanes_page;
+                open.state.text_rows = self.drawn.lesson.text_rows;
                 open.state.keep_selection_visible();
             }
             Screen::Lesson(_) => {}
@@ -687,6 +688,42 @@ mod tests {
         assert_eq!(
             lesson(&app).notice.as_deref(),
             Some("this is the last lesson")
+        );
+    }
+
+    #[test]
+    fn the_code_scrolls_to_its_top_and_stops_at_its_end_while_lanes_are_parked() {
+        let mut app = app();
+        let semaphore = app.catalog.lesson("semaphore").unwrap();
+        app.open_lesson(semaphore, semaphore.default_knobs(), false);
+        wait_for(&mut app, "the lanes", |a| {
+            a.lesson().unwrap().rows().len() == 21
+        });
+        app.drawn.size = (80, 24);
+        press(&mut app, &[KeyCode::Tab]); // the Rust code
+        frame(&mut app);
+        let (follow, last) = lesson(&app).text_rows;
+        assert!(follow > 0, "the code follows the parked line");
+        for _ in 0..20 {
+            press(&mut app, &[KeyCode::Char('[')]);
+            frame(&mut app);
+        }
+        assert_eq!(lesson(&app).text_rows.0, 0, "the top can be reached");
+        for _ in 0..100 {
+            press(&mut app, &[KeyCode::Char(']')]);
+            frame(&mut app);
+        }
+        assert_eq!(
+            lesson(&app).text_rows,
+            (last, last),
+            "no scrolling past the end"
+        );
+        press(&mut app, &[KeyCode::Char('[')]);
+        frame(&mut app);
+        assert_eq!(
+            lesson(&app).text_rows.0,
+            last - 3,
+            "one press moves back at once"
         );
     }
 

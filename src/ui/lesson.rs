@@ -58,7 +58,11 @@ pub struct LessonState {
     /// Parents the learner unfolded by hand (auto-folding leaves them be).
     pub unfolded: HashSet<LaneId>,
     pub pane: Pane,
-    pub text_scroll: u16,
+    /// The text pane's first row, once the learner scrolls it (`None`:
+    /// the top, or in the code, the line lanes are parked on).
+    pub text_scroll: Option<u16>,
+    /// The text pane's first row and last possible first row, as drawn.
+    pub text_rows: (u16, u16),
     /// The learner's answer to the predict question (1-based), given
     /// before this run started.
     pub answer: Option<u8>,
@@ -92,7 +96,8 @@ impl LessonState {
             folded: HashSet::new(),
             unfolded: HashSet::new(),
             pane: Pane::Story,
-            text_scroll: 0,
+            text_scroll: None,
+            text_rows: (0, 0),
             answer: None,
             knob_editor: None,
             notice: None,
@@ -224,10 +229,20 @@ impl LessonState {
             Action::CancelLane => self.cancel_selected(),
             Action::SwitchPane => {
                 self.pane = self.pane.next();
-                self.text_scroll = 0;
+                self.text_scroll = None;
             }
-            Action::TextUp => self.text_scroll = self.text_scroll.saturating_sub(3),
-            Action::TextDown => self.text_scroll = self.text_scroll.saturating_add(3),
+            // The log counts back from its newest line.
+            Action::TextUp if self.pane == Pane::Log => {
+                self.text_scroll = Some(self.text_scroll.unwrap_or(0).saturating_add(3))
+            }
+            Action::TextDown if self.pane == Pane::Log => {
+                self.text_scroll = Some(self.text_scroll.unwrap_or(0).saturating_sub(3))
+            }
+            // From the row shown, within the text's range.
+            Action::TextUp => self.text_scroll = Some(self.text_rows.0.saturating_sub(3)),
+            Action::TextDown => {
+                self.text_scroll = Some((self.text_rows.0 + 3).min(self.text_rows.1))
+            }
             Action::OpenKnobs => self.open_knobs(),
             Action::Answer(n) => self.answer_predict(n),
             _ => {}

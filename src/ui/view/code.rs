@@ -454,6 +454,14 @@ fn row_counts(code: &Highlighted, width: usize) -> Vec<usize> {
         .collect()
 }
 
+/// The last scroll position (in rows) of a code pane whose inside is
+/// `width` × `height`: the one that shows the last page.
+pub fn last_top(code: &Highlighted, width: u16, height: u16) -> u16 {
+    let (_, text_width) = columns(code, width);
+    let total: usize = row_counts(code, text_width).iter().sum();
+    u16::try_from(total.saturating_sub(usize::from(height))).unwrap_or(u16::MAX)
+}
+
 /// The scroll position (in rows) that shows 1-based `line` in a code pane
 /// whose inside (within its border) is `width` × `height`: `current` if
 /// the line is already in view whole (or as much of it as fits, from its

@@ -86,6 +86,8 @@ pub struct LessonDrawn {
     /// Lane rows that fit: a page, for PgUp/PgDn.
     pub lanes_page: usize,
     pub text: Option<Rect>,
+    /// The text pane's first row shown, and the last it could show.
+    pub text_rows: (u16, u16),
 }
 
 impl Widget for &LessonView<'_> {
@@ -144,9 +146,9 @@ impl LessonView<'_> {
         lines.extend(legend);
         Paragraph::new(lines).render(below_area, buf);
 
-        if let Some(text) = layout.text {
-            self.draw_text(text, &snapshot, buf);
-        }
+        let text_rows = layout
+            .text
+            .map_or((0, 0), |text| self.draw_text(text, &snapshot, buf));
         self.draw_status(layout.status, &snapshot, buf);
         if self.state.knob_editor.is_some() {
             super::knobs::draw(self.state, area, buf, self.theme);
@@ -168,6 +170,7 @@ impl LessonView<'_> {
                 .collect(),
             lanes_page: page,
             text: layout.text,
+            text_rows,
         }
     }
 
@@ -427,7 +430,9 @@ impl LessonView<'_> {
         lines
     }
 
-    fn draw_text(&self, area: Rect, snapshot: &Snapshot<'_>, buf: &mut Buffer) {
+    /// Draws the text pane; returns the first row it shows and the last
+    /// first row it could show (its scroll range).
+    fn draw_text(&self, area: Rect, snapshot: &Snapshot<'_>, buf: &mut Buffer) -> (u16, u16) {
         let state = self.state;
         let theme = self.theme;
         let tabs: Vec<String> = [Pane::Story, Pane::Code, Pane::Twin, Pane::Log]
@@ -441,56 +446,53 @@ impl LessonView<'_> {
             })
             .collect();
         let title = format!(" {} ", tabs.join(" "));
+        let (width, height) = (area.width.saturating_sub(2), area.height.saturating_sub(2));
         match state.pane {
             Pane::Story => {
-                let width = area.width.saturating_sub(2);
                 let lines = story_lines(&self.story_markdown(), width, theme);
+                let last = u16::try_from(lines.len().saturating_sub(usize::from(height)))
+                    .unwrap_or(u16::MAX);
+                let top = state.text_scroll.unwrap_or(0).min(last);
                 StoryPane {
                     lines: &lines,
                     title: &title,
-                    scroll: state.text_scroll,
+                    scroll: top,
                     focused: false,
                     theme,
                 }
                 .render(area, buf);
+                (top, last)
             }
-            Pane::Code => {
-                let markers = &snapshot.markers;
-                let scroll = if state.text_scroll == 0 {
-                    markers.first().map_or(0, |m| {
-                        super::code::scroll_to_show(
-                            self.code,
-                            m.line,
-                            area.width.saturating_sub(2),
-                            area.height.saturating_sub(2),
-                            0,
-                        )
-                    })
-                } else {
-                    state.text_scroll
+            Pane::Code | Pane::Twin => {
+                let (code, markers) = match state.pane {
+                    Pane::Code => (self.code, &snapshot.markers[..]),
+                    _ => (self.twin, &[][..]),
                 };
+                let last = super::code::last_top(code, width, height);
+                // Until the learner scrolls, the code follows the first
+                // line a lane is parked on.
+                let top = match state.text_scroll {
+                    Some(top) => top,
+                    None => markers.first().map_or(0, |m| {
+                        super::code::scroll_to_show(code, m.line, width, height, 0)
+                    }),
+                }
+                .min(last);
                 CodePane {
-                    code: self.code,
+                    code,
                     title: &title,
                     markers,
-                    scroll,
+                    scroll: top,
                     focused: false,
                     theme,
                 }
                 .render(area, buf);
+                (top, last)
             }
-            Pane::Twin => {
-                CodePane {
-                    code: self.twin,
-                    title: &title,
-                    markers: &[],
-                    scroll: state.text_scroll,
-                    focused: false,
-                    theme,
-                }
-                .render(area, buf);
+            Pane::Log => {
+                self.draw_log(area, &title, buf);
+                (0, 0)
             }
-            Pane::Log => self.draw_log(area, &title, buf),
         }
     }
 
@@ -553,7 +555,7 @@ impl LessonView<'_> {
         let fit = inner.height as usize;
         let skip = logs
             .len()
-            .saturating_sub(fit + self.state.text_scroll as usize);
+            .saturating_sub(fit + self.state.text_scroll.unwrap_or(0) as usize);
         let lines: Vec<Line> = logs
             .iter()
             .skip(skip)
