@@ -259,3 +259,37 @@ fn every_question_reads_with_any_knobs() {
         }
     }
 }
+
+/// Every wait is tied to the lesson line that awaits it, except a lane
+/// waiting only on its own child lanes (`join`), which the interface says
+/// it cannot place.
+#[test]
+fn every_wait_has_its_line_in_the_code() {
+    use lanes::trace::EventKind;
+    for lesson in &catalog().unwrap().lessons {
+        let trace = run_headless(
+            lesson.run_spec(lesson.default_knobs()),
+            Duration::from_secs(20),
+        );
+        for event in trace.events() {
+            if let EventKind::Awaiting { on, line } = event.kind {
+                let on = trace.text(on);
+                let lane = trace.lane_name(event.lane.unwrap_or(0));
+                assert!(
+                    line.is_some() || on == "join",
+                    "{}: '{lane}' waits on {on} at {} µs with no line",
+                    lesson.id,
+                    event.t_us
+                );
+                if let Some(line) = line {
+                    let text = lesson.source.lines().nth(line as usize - 1).unwrap_or("");
+                    assert!(
+                        text.contains(".await") || text.contains("await"),
+                        "{}: line {line} of a wait on {on} does not await: {text:?}",
+                        lesson.id
+                    );
+                }
+            }
+        }
+    }
+}

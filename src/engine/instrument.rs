@@ -48,6 +48,9 @@ enum SpanKind {
     Resource(Resource),
     AsyncOp {
         source: Cow<'static, str>,
+        /// The lesson line awaiting this operation, found the first time it
+        /// goes pending (`None` until then).
+        caller: Option<Option<u32>>,
     },
     /// A span we must hand out an id for but do not care about.
     Other,
@@ -170,9 +173,24 @@ impl SpanTable {
     /// (interned by the recorder, cached on the resource) and line.
     fn wait_target(&mut self) -> Option<(TextId, Option<u32>)> {
         let op = self.innermost(|k| matches!(k, SpanKind::AsyncOp { .. }))?;
-        let rec = self.get(op)?;
-        let (SpanKind::AsyncOp { source }, Some(parent)) = (&rec.kind, rec.parent) else {
+        let is_sleep = self
+            .get(op)
+            .and_then(|rec| self.get(rec.parent?))
+            .is_some_and(
+                |rec| matches!(&rec.kind, SpanKind::Resource(r) if r.concrete_type == "Sleep"),
+            );
+        let rec = self.get_mut(op)?;
+        let (SpanKind::AsyncOp { source, caller }, Some(parent)) = (&mut rec.kind, rec.parent)
+        else {
             return None;
+        };
+        // Tokio says where a sleep is awaited, but of a lock, a permit or a
+        // channel only where it was made: the awaiting line is found once
+        // per operation, in the lesson's own frames.
+        let awaited_at = match caller {
+            _ if is_sleep => None,
+            Some(line) => *line,
+            None => *caller.insert(recorder::with(|r| r.lesson_file()).and_then(lesson_caller)),
         };
         let source = source.clone();
         let Some(SpanRecord {
@@ -185,10 +203,14 @@ impl SpanTable {
         if resource.internal {
             return None;
         }
-        // Only a sleep's location is where it is awaited; a lock's or a
-        // semaphore's is where it was created, which would mark the wrong line.
-        let is_sleep = resource.concrete_type == "Sleep";
-        let line = if is_sleep { resource.lesson_line } else { None };
+        // A sleep's location is where it is awaited; a lock's or a
+        // semaphore's is where it was created, which would mark the wrong
+        // line: for those, the line found in the lesson's frames.
+        let line = if is_sleep {
+            resource.lesson_line
+        } else {
+            awaited_at
+        };
         if let Some(label) = resource.label {
             return Some((label, line));
         }
@@ -205,6 +227,27 @@ impl SpanTable {
         resource.label = Some(label);
         Some((label, line))
     }
+}
+
+/// The innermost line of `lesson_file` on the lesson thread's stack: where
+/// the lesson awaits what is going pending now. A backtrace is slow (tens
+/// of microseconds), so this runs once per operation that waits, never on
+/// a poll that changes nothing. Needs line tables (see `Cargo.toml`).
+fn lesson_caller(lesson_file: &'static str) -> Option<u32> {
+    if lesson_file.is_empty() {
+        return None;
+    }
+    let trace = std::backtrace::Backtrace::force_capture().to_string();
+    trace.lines().find_map(|frame| {
+        let at = frame.trim().strip_prefix("at ")?;
+        let (file_line, _column) = at.rsplit_once(':')?;
+        let (file, line) = file_line.rsplit_once(':')?;
+        if file.ends_with(lesson_file) {
+            line.parse().ok()
+        } else {
+            None
+        }
+    })
 }
 
 /// `500ms`, `2s`, `1.5s`.
@@ -258,7 +301,10 @@ impl Subscriber for LessonSubscriber {
             ASYNC_OP => {
                 let mut source = SourceField::default();
                 attrs.record(&mut source);
-                SpanKind::AsyncOp { source: source.0 }
+                SpanKind::AsyncOp {
+                    source: source.0,
+                    caller: None,
+                }
             }
             _ => SpanKind::Other,
         };

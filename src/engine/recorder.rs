@@ -235,6 +235,11 @@ impl Recorder {
         id
     }
 
+    /// The lesson's source as compiler locations end (`11-x/lesson.rs`).
+    pub(crate) fn lesson_file(&self) -> &'static str {
+        self.lesson_file
+    }
+
     /// Whether `file` (as the compiler names it) is the lesson's own source.
     pub(crate) fn is_lesson_file(&self, file: &str) -> bool {
         !self.lesson_file.is_empty() && file.ends_with(self.lesson_file)

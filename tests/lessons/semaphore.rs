@@ -38,7 +38,16 @@ fn waiting_lanes_say_they_wait_for_a_permit_then_sleep() {
     let trace = run("semaphore", &[]);
     let fourth = lane(&trace, "request 4");
     let waits = trace.waits(fourth);
-    assert_eq!(waits[0], (0, "Semaphore::acquire", None));
+    // The permit wait is tied to the line that awaits it, found in the
+    // lesson's frames (tokio itself only says where the semaphore was made).
+    assert_eq!(
+        waits[0],
+        (
+            0,
+            "Semaphore::acquire",
+            Some(source_line("semaphore", "limit.acquire()"))
+        )
+    );
     let (t, on, line) = waits[1];
     assert_eq!((t, on), (s(0.5), "Sleep 500ms"));
     let source = lanes::catalog::catalog()
