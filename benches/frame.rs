@@ -1,20 +1,24 @@
-//! What one frame costs. Budget (DESIGN.md): one frame of the lanes view
-//! with 1,000 lanes and 100,000 events, at 200×50, in ≤ 2 ms.
+//! What one frame costs, and what a still screen costs. Budgets
+//! (DESIGN.md): one frame at 200×50 in ≤ 2 ms with 1,000 lanes and
+//! 1,000,000 events, and with 10,000 lanes, folded or not; a paused or
+//! finished screen under 1% of a core.
 //!
-//! `lanes view`: a generated trace (`main` and 999 children, 100 events
-//! each, over 10 s), drawn as the lesson screen draws it each frame: the
-//! rows worked out from the trace (`lane_rows`), then the `LanesView`
-//! widget rendered into a 200×50 buffer. Unfolded at the end, unfolded in
-//! the middle of the run, scrolled half way, and folded into one
-//! summarised row (what the interface shows by default, as `main` has more
-//! than `AUTO_FOLD_CHILDREN` children).
+//! `lanes view`: a generated trace (`main` and 999 children, 1,000 events
+//! each, 1,000,000 in all, over 100 s), drawn as the lesson screen draws it
+//! each frame: rows from the trace, their states at the view time, then the
+//! `LanesView` widget into a 200×50 buffer. Unfolded at the end, in the
+//! middle of the run, scrolled half way, and folded into one row.
 //!
 //! `lesson screen`: the whole screen (`ui::view::draw` through ratatui's
-//! `TestBackend`, status line and story included) on a real run of the
-//! same size: the `mutex` lesson with 999 workers of 33 increments each,
-//! unlocked, which records about 100,000 events; folded (as it opens) and
-//! unfolded. And, beyond the budget's size, the `semaphore` lesson with
-//! 10,000 requests (10,001 lanes), folded as it opens.
+//! `TestBackend`: lanes, status line, story, snapshot and all) on real
+//! runs: the `mutex` lesson with 999 unlocked workers of 500 increments,
+//! which fills the trace to its 1,000,000-event limit, folded (as it opens)
+//! and unfolded; the `semaphore` lesson with 10,000 requests (10,001
+//! lanes), folded and unfolded.
+//!
+//! `still screen`: what the event loop does twenty times a second while
+//! nothing moves (a tick that pumps the run and finds nothing new, no
+//! drawing): its cost × 20 is the share of a core a still screen takes.
 
 use std::collections::HashSet;
 use std::hint::black_box;
@@ -38,7 +42,7 @@ use lanes::ui::view::draw;
 use lanes::ui::view::lanes::{LanesView, axis_span};
 
 const LANES: u32 = 1_000;
-const EVENTS_PER_LANE: u32 = 100;
+const EVENTS_PER_LANE: u32 = 1_000;
 const WIDTH: u16 = 200;
 const HEIGHT: u16 = 50;
 
@@ -49,8 +53,8 @@ const THEME: Theme = Theme {
 };
 
 /// `main` (lane 1) and 999 children, spawned at 0. Each lane then runs and
-/// waits 49 times, 200 ms a round, each at its own offset, and is done by
-/// 10 s: 100 events a lane, 100,000 in all, in time order.
+/// waits 499 times, 200 ms a round, each at its own offset, and is done by
+/// 100 s: 1,000 events a lane, 1,000,000 in all, in time order.
 fn generated() -> Trace {
     let mut trace = Trace::new(Header {
         lesson: "generated".into(),
@@ -141,10 +145,10 @@ fn lanes_view(c: &mut Criterion) {
     let unfolded = HashSet::new();
     let folded = HashSet::from([1]);
     let mut buf = Buffer::empty(Rect::new(0, 0, WIDTH, HEIGHT));
-    let mut group = c.benchmark_group("lanes view 1000 lanes 100k events 200x50");
+    let mut group = c.benchmark_group("lanes view 1000 lanes 1M events 200x50");
     for (name, folds, scroll, view_us) in [
         ("unfolded, at the end", &unfolded, 0, end),
-        ("unfolded, at 5 s", &unfolded, 0, 5_000_000),
+        ("unfolded, at 50 s", &unfolded, 0, 50_000_000),
         ("unfolded, scrolled to row 500", &unfolded, 500, end),
         ("folded into one row", &folded, 0, end),
     ] {
@@ -180,52 +184,57 @@ fn finished_run(id: &str, knobs: &[&str]) -> App {
     app
 }
 
-fn lesson_screen(c: &mut Criterion) {
-    let mut app = finished_run("mutex", &["workers=999", "increments=33", "lock=false"]);
+/// Draws one whole frame of `app` at 200×50.
+fn draw_frame(app: &App, terminal: &mut Terminal<TestBackend>) {
+    terminal
+        .draw(|frame| {
+            draw(frame, app);
+        })
+        .expect("drawn");
+}
+
+/// The whole screen, folded (as it opens) and unfolded.
+fn folded_and_unfolded(c: &mut Criterion, group: &str, mut app: App) {
     app.drawn.size = (WIDTH, HEIGHT);
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a test terminal");
-    let mut group = c.benchmark_group("lesson screen mutex 1000 lanes 200x50");
+    let mut group = c.benchmark_group(group);
     group.bench_function("folded (as it opens)", |b| {
-        b.iter(|| {
-            terminal
-                .draw(|frame| {
-                    draw(frame, &app);
-                })
-                .expect("drawn");
-        })
+        b.iter(|| draw_frame(&app, &mut terminal))
     });
     app.update(Action::Down); // main
     app.update(Action::ToggleFold);
     assert!(app.lesson().unwrap().rows().len() >= LANES as usize);
-    group.bench_function("unfolded", |b| {
-        b.iter(|| {
-            terminal
-                .draw(|frame| {
-                    draw(frame, &app);
-                })
-                .expect("drawn");
-        })
-    });
+    group.bench_function("unfolded", |b| b.iter(|| draw_frame(&app, &mut terminal)));
     group.finish();
 }
 
+fn lesson_screen(c: &mut Criterion) {
+    let app = finished_run("mutex", &["workers=999", "increments=500", "lock=false"]);
+    let events = app.lesson().unwrap().trace().events().len();
+    assert!(events >= 999_000, "{events} events");
+    folded_and_unfolded(c, "lesson screen mutex 1000 lanes 1M events 200x50", app);
+}
+
 /// The semaphore lesson with 10,000 requests, 100 at a time, run to its
-/// end: 10,001 lanes, `main` folded into one summarised row.
+/// end: 10,001 lanes.
 fn ten_thousand(c: &mut Criterion) {
-    let mut app = finished_run(
+    let app = finished_run(
         "semaphore",
         &["requests=10000", "permits=100", "work_ms=100"],
     );
-    app.drawn.size = (WIDTH, HEIGHT);
-    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a test terminal");
-    let mut group = c.benchmark_group("lesson screen semaphore 10001 lanes 200x50");
-    group.bench_function("folded (as it opens)", |b| {
+    folded_and_unfolded(c, "lesson screen semaphore 10001 lanes 200x50", app);
+}
+
+/// A finished lesson left on screen: the event loop ticks it every 50 ms
+/// (`ui::terminal`'s idle wait) and draws nothing, since nothing changed.
+fn still_screen(c: &mut Criterion) {
+    let mut app = finished_run("semaphore", &[]);
+    app.redraw = false;
+    let mut group = c.benchmark_group("still screen");
+    group.bench_function("one idle tick (20 a second)", |b| {
         b.iter(|| {
-            terminal
-                .draw(|frame| {
-                    draw(frame, &app);
-                })
-                .expect("drawn");
+            app.tick(Duration::from_millis(50));
+            assert!(!app.redraw, "a still screen is not drawn again");
         })
     });
     group.finish();
@@ -234,6 +243,6 @@ fn ten_thousand(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(3));
-    targets = lanes_view, lesson_screen, ten_thousand
+    targets = lanes_view, lesson_screen, ten_thousand, still_screen
 }
 criterion_main!(benches);

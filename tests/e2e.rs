@@ -513,6 +513,64 @@ fn semaphore_runs_pauses_rewinds_and_quits_cleanly() {
     }
 }
 
+/// The blocking lesson, watched live: while `blocker` holds the thread the
+/// clock keeps moving, the blocker's lane says it blocks the thread, and
+/// the sleepers, whose timers fell due at 0.5 s, say they are late; then
+/// all three end together, about 1 s in.
+#[test]
+fn the_blocking_lesson_shows_the_block_while_it_happens() {
+    let mut tui = Tui::start("blocking", &["open", "blocking"], 120, 36);
+    tui.wait_until("the question", START, |s| Status::of(s).is("ready"));
+    tui.send(" ");
+    // A lane's row, in the lanes pane (the story beside it names them too).
+    let row = |text: &str, lane: &str| {
+        text.lines()
+            .map(|l| l.chars().skip(50).collect::<String>())
+            .find(|l| l.contains(&format!("{lane} ")))
+            .unwrap_or_default()
+    };
+    // Mid-block: past the sleepers' deadline, before the block ends.
+    let during = tui.wait_until("the sleepers late", SHOW, |s| {
+        row(&s.contents(), "sleeper 1").contains("timer late")
+    });
+    let text = during.contents();
+    let first = Status::of(&during);
+    assert!(
+        row(&text, "blocker").contains("blocks the thread"),
+        "{text}"
+    );
+    assert!(row(&text, "sleeper 2").contains("timer late"), "{text}");
+    assert!(first.is("playing"), "{}", first.line);
+    // The clock moves on while the thread is held.
+    let later = tui.wait_until("the clock moving during the block", SHOW, |s| {
+        let status = Status::of(s);
+        status.t > first.t || status.is("finished")
+    });
+    let later_status = Status::of(&later);
+    if !later_status.is("finished") {
+        assert!(
+            row(&later.contents(), "blocker").contains("blocks the thread"),
+            "{}",
+            later.contents()
+        );
+    }
+    // The end: all done about a second in (real time, measured).
+    let end = tui.wait_until("the end", PLAY, |s| Status::of(s).is("finished"));
+    let text = end.contents();
+    for lane in ["sleeper 1", "sleeper 2", "blocker"] {
+        let row = row(&text, lane);
+        let done: f64 = row
+            .split("done ")
+            .nth(1)
+            .and_then(|t| t.split_whitespace().next())
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(|| panic!("{lane} not done: {row:?}\n{text}"));
+        assert!((0.98..1.2).contains(&done), "{lane} done at {done}: {text}");
+    }
+    tui.send(CTRL_C);
+    tui.assert_exited_cleanly("Ctrl-C after the blocking lesson");
+}
+
 #[test]
 fn a_lesson_opened_from_the_command_line_quits_with_q() {
     let mut tui = Tui::start("open-q", &["open", "semaphore"], 120, 36);

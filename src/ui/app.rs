@@ -161,8 +161,8 @@ impl App {
         if restarted {
             open.recorded = false;
         }
-        if let Some(verdict) = open.state.verdict()
-            && !open.recorded
+        if !open.recorded
+            && let Some(verdict) = open.state.verdict()
         {
             open.recorded = true;
             let id = open.state.lesson.id.clone();
