@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lanes::engine::{Clock, Knobs, Outcome, Pacing, Playback, Run, RunSpec, run_headless};
+use lanes::engine::{Clock, Knobs, Mode, Outcome, Pacing, Playback, Run, RunSpec, run_headless};
 use lanes::prelude::*;
 use lanes::trace::{EndReason, EventKind, LaneEnd, Trace};
 use tokio::time::sleep;
@@ -421,6 +421,88 @@ fn step_stops_at_the_next_event() {
     });
     assert_eq!(playback.trace().last_t_us(), 3_000_000);
     pump_until(&mut playback, "the end", |t| t.end().is_some());
+}
+
+/// Plays `two_sleepers` to its end (3 s).
+fn finished_playback() -> Playback {
+    let mut playback = Playback::new(two_sleepers(), true);
+    playback.tick(ms(5_000));
+    pump_until(&mut playback, "the end", |t| t.end().is_some());
+    playback.tick(Duration::ZERO);
+    assert_eq!(playback.mode(), Mode::Finished);
+    playback
+}
+
+#[test]
+fn the_modes_follow_play_pause_and_step() {
+    let mut playback = Playback::new(two_sleepers(), false);
+    assert_eq!(playback.mode(), Mode::AtStart);
+    playback.rewind_by(ms(100));
+    assert_eq!(playback.mode(), Mode::AtStart, "nothing to rewind to yet");
+    playback.toggle();
+    assert_eq!(playback.mode(), Mode::Playing);
+    playback.tick(ms(500));
+    playback.toggle();
+    assert_eq!(playback.mode(), Mode::Paused);
+    assert_eq!(playback.live(), ms(500));
+    playback.tick(ms(500));
+    assert_eq!(playback.live(), ms(500), "paused time holds still");
+    playback.step();
+    assert_eq!(playback.mode(), Mode::Stepping);
+    pump_until(&mut playback, "the step", |t| t.last_t_us() >= 1_000_000);
+    playback.tick(Duration::ZERO);
+    assert_eq!(playback.mode(), Mode::Paused);
+    assert_eq!(playback.live(), ms(1_000), "stepped to the next event");
+}
+
+#[test]
+fn rewound_is_a_place_to_play_from() {
+    let mut playback = finished_playback();
+    playback.rewind_by(ms(1_000));
+    assert_eq!(
+        playback.mode(),
+        Mode::Rewound {
+            at: ms(2_000),
+            replaying: false
+        }
+    );
+    // `.` in the past goes to the next recorded event: from 2 s that is the
+    // end, 3 s, so the view is back at the end.
+    playback.step();
+    assert_eq!(playback.mode(), Mode::Finished);
+    playback.rewind_to_start();
+    assert_eq!(playback.view_time(), Duration::ZERO);
+    playback.step();
+    assert_eq!(
+        playback.view_time(),
+        ms(1_000),
+        "the first event after zero"
+    );
+    // Space replays at the playback speed and rejoins the end.
+    playback.set_speed(2.0);
+    playback.toggle();
+    playback.tick(ms(500));
+    assert_eq!(
+        playback.mode(),
+        Mode::Rewound {
+            at: ms(2_000),
+            replaying: true
+        }
+    );
+    playback.tick(ms(600));
+    assert_eq!(playback.mode(), Mode::Finished);
+    assert_eq!(playback.view_time(), ms(3_000));
+    // From the end, space watches it all again; End comes back.
+    playback.toggle();
+    assert_eq!(
+        playback.mode(),
+        Mode::Rewound {
+            at: Duration::ZERO,
+            replaying: true
+        }
+    );
+    playback.back_to_live();
+    assert_eq!(playback.mode(), Mode::Finished);
 }
 
 #[test]
