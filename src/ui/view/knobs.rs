@@ -14,7 +14,7 @@ pub fn draw(state: &LessonState, area: Rect, buf: &mut Buffer, theme: &Theme) {
     };
     let knobs = &state.lesson.knobs;
     let width = area.width.min(84);
-    let height = (knobs.len() as u16 * 2 + 4).min(area.height);
+    let height = (knobs.len() as u16 * 2 + 4 + u16::from(editor.error.is_some())).min(area.height);
     let popup = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + (area.height.saturating_sub(height)) / 2,
@@ -27,12 +27,12 @@ pub fn draw(state: &LessonState, area: Rect, buf: &mut Buffer, theme: &Theme) {
         .border_set(theme.border_set())
         .border_style(theme.focused_border())
         .title(Span::styled(
-            " knobs: ←/→ change, Enter restarts with them, Esc cancels ",
+            " knobs: ←/→ or digits change, Enter restarts with them, Esc cancels ",
             theme.title(),
         ));
     let block = if theme.ascii {
         block.title(Span::styled(
-            " knobs: Left/Right change, Enter restarts, Esc cancels ",
+            " knobs: Left/Right or digits, Enter restarts, Esc cancels ",
             theme.title(),
         ))
     } else {
@@ -50,15 +50,23 @@ pub fn draw(state: &LessonState, area: Rect, buf: &mut Buffer, theme: &Theme) {
         } else {
             theme.key()
         };
+        // Digits being typed show in place of the value, with a cursor.
+        let shown = match (&editor.typed, selected) {
+            (Some(typed), true) => format!("{typed}{}", if theme.ascii { "_" } else { "█" }),
+            _ => value.to_string(),
+        };
         lines.push(Line::from(vec![
             Span::raw(format!("{marker} {:<16}", knob.name)),
-            Span::styled(format!(" {value} "), value_style),
+            Span::styled(format!(" {shown} "), value_style),
             Span::styled(if changed { " (changed)" } else { "" }, theme.warn()),
         ]));
         lines.push(Line::styled(
             format!("    {}; {}", knob.help, knob.accepts()),
             theme.dim(),
         ));
+    }
+    if let Some(error) = &editor.error {
+        lines.push(Line::styled(error.clone(), theme.error()));
     }
     Paragraph::new(lines)
         .wrap(ratatui::widgets::Wrap { trim: false })
