@@ -520,16 +520,22 @@ mod tests {
         app.laid_out(drawn.unwrap());
     }
 
-    #[test]
-    fn a_click_on_a_lane_row_selects_the_lane_drawn_there() {
+    /// The semaphore lesson at time zero, its 21 lanes there, on an 80×24
+    /// screen: too small for every row to fit.
+    fn semaphore_at_zero_80x24() -> App {
         let mut app = app();
         let semaphore = app.catalog.lesson("semaphore").unwrap();
         app.open_lesson(semaphore, semaphore.default_knobs(), false);
         wait_for(&mut app, "the lanes", |a| {
             a.lesson().unwrap().rows().len() == 21
         });
-        // Small enough that the 21 rows do not all fit.
         app.drawn.size = (80, 24);
+        app
+    }
+
+    #[test]
+    fn a_click_on_a_lane_row_selects_the_lane_drawn_there() {
+        let mut app = semaphore_at_zero_80x24();
         frame(&mut app);
         let (rect, lane) = app.drawn.lesson.lane_rows[4];
         assert_eq!(lesson(&app).trace().lane_name(lane), "request 4");
@@ -693,13 +699,7 @@ mod tests {
 
     #[test]
     fn the_code_scrolls_to_its_top_and_stops_at_its_end_while_lanes_are_parked() {
-        let mut app = app();
-        let semaphore = app.catalog.lesson("semaphore").unwrap();
-        app.open_lesson(semaphore, semaphore.default_knobs(), false);
-        wait_for(&mut app, "the lanes", |a| {
-            a.lesson().unwrap().rows().len() == 21
-        });
-        app.drawn.size = (80, 24);
+        let mut app = semaphore_at_zero_80x24();
         press(&mut app, &[KeyCode::Tab]); // the Rust code
         frame(&mut app);
         let (follow, last) = lesson(&app).text_rows;

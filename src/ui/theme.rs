@@ -200,6 +200,23 @@ impl Theme {
             .title(Span::styled(title, self.title()))
     }
 
+    /// A pane whose text may not fit: where the view is (` 5-9/39 `) on
+    /// its bottom border, so the reader knows there is more.
+    pub fn scrolled_pane<'a>(
+        &self,
+        title: impl Into<std::borrow::Cow<'a, str>>,
+        focused: bool,
+        position: Option<String>,
+    ) -> Block<'a> {
+        let block = self.pane(title, focused);
+        match position {
+            Some(text) => {
+                block.title_bottom(ratatui::text::Line::styled(text, self.dim()).right_aligned())
+            }
+            None => block,
+        }
+    }
+
     /// The selected row of a list or the lanes view.
     pub fn selected(&self) -> Style {
         if self.color {

@@ -516,12 +516,7 @@ struct Row {
 
 impl CodePane<'_> {
     fn block(&self, position: Option<String>) -> Block<'_> {
-        let theme = self.theme;
-        let block = theme.pane(self.title, self.focused);
-        match position {
-            Some(text) => block.title_bottom(Line::styled(text, theme.dim()).right_aligned()),
-            None => block,
-        }
+        self.theme.scrolled_pane(self.title, self.focused, position)
     }
 
     /// The labels shown after the code: `◀ 3 lanes: …`.

@@ -650,12 +650,7 @@ fn chars_of(parts: Vec<(String, Style)>) -> Vec<(char, Style)> {
 
 impl StoryPane<'_> {
     fn block(&self, position: Option<String>) -> Block<'_> {
-        let theme = self.theme;
-        let block = theme.pane(self.title, self.focused);
-        match position {
-            Some(text) => block.title_bottom(Line::styled(text, theme.dim()).right_aligned()),
-            None => block,
-        }
+        self.theme.scrolled_pane(self.title, self.focused, position)
     }
 }
 
