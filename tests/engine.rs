@@ -372,7 +372,7 @@ fn paused_playback_holds_the_clock() {
     std::thread::sleep(ms(100));
     playback.tick(ms(100));
     assert!(playback.trace().events().iter().all(|e| e.t_us == 0));
-    assert_eq!(playback.clock(), Duration::ZERO);
+    assert_eq!(playback.live(), Duration::ZERO);
 }
 
 #[test]
@@ -380,7 +380,7 @@ fn speed_scales_the_time_granted() {
     let mut playback = Playback::new(two_sleepers(), true);
     playback.set_speed(4.0);
     playback.tick(ms(300)); // 1.2 s of virtual time
-    assert_eq!(playback.clock(), ms(1_200));
+    assert_eq!(playback.live(), ms(1_200));
     pump_until(&mut playback, "the 1 s lane to finish", |t| {
         t.lane_named("one second")
             .and_then(|l| t.lane_end(l))
@@ -414,7 +414,7 @@ fn step_stops_at_the_next_event() {
     std::thread::sleep(ms(50));
     playback.tick(Duration::ZERO);
     assert_eq!(playback.trace().last_t_us(), 1_000_000);
-    assert_eq!(playback.clock(), ms(1_000));
+    assert_eq!(playback.live(), ms(1_000));
     playback.step();
     pump_until(&mut playback, "the second step", |t| {
         t.last_t_us() > 1_000_000
@@ -510,9 +510,9 @@ fn restart_begins_again_at_zero() {
     let mut playback = Playback::new(two_sleepers(), true);
     playback.tick(ms(5_000));
     pump_until(&mut playback, "the end", |t| t.end().is_some());
-    assert_eq!(playback.clock(), ms(3_000));
+    assert_eq!(playback.live(), ms(3_000));
     playback.restart();
-    assert_eq!(playback.clock(), Duration::ZERO);
+    assert_eq!(playback.live(), Duration::ZERO);
     pump_until(&mut playback, "the new run's lanes", |t| {
         t.lane_named("one second").is_some()
     });

@@ -85,11 +85,6 @@ impl Playback {
         }
     }
 
-    /// Kept for callers that think of "now" as the live clock.
-    pub fn clock(&self) -> Duration {
-        self.live
-    }
-
     pub fn speed(&self) -> f64 {
         self.speed
     }
@@ -102,11 +97,6 @@ impl Playback {
     /// The run has ended (whatever the view shows).
     pub fn is_finished(&self) -> bool {
         self.run.is_over()
-    }
-
-    /// Anything has been played: the question's moment has passed.
-    pub fn has_started(&self) -> bool {
-        self.mode != Mode::AtStart
     }
 
     /// Call once a frame with the real time since the last call. Returns
@@ -176,32 +166,6 @@ impl Playback {
                 at: Duration::ZERO,
                 replaying: true,
             },
-        };
-    }
-
-    /// Plays from wherever the view is.
-    pub fn play(&mut self) {
-        if !matches!(
-            self.mode,
-            Mode::Playing
-                | Mode::Rewound {
-                    replaying: true,
-                    ..
-                }
-        ) {
-            self.toggle();
-        }
-    }
-
-    /// Holds the view where it is.
-    pub fn pause(&mut self) {
-        self.mode = match self.mode {
-            Mode::Playing | Mode::Stepping => Mode::Paused,
-            Mode::Rewound { at, .. } => Mode::Rewound {
-                at,
-                replaying: false,
-            },
-            other => other,
         };
     }
 

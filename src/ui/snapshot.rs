@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::trace::query::{is_timer_wait, sleep_us};
+use crate::trace::query::sleep_us;
 use crate::trace::{EventKind, LaneId, LaneNow, Trace};
 
 use super::lesson::{LessonState, Row, scroll_to_keep};
@@ -290,11 +290,6 @@ fn late_us(now: &LaneNow<'_>, view_us: u64) -> Option<u64> {
     };
     let due = since_us + sleep_us(on)?;
     (view_us > due).then(|| view_us - due)
-}
-
-/// Whether a lane's wait is on the clock.
-pub fn waits_on_timer(now: &LaneNow<'_>) -> bool {
-    matches!(now, LaneNow::Waiting { on, .. } if is_timer_wait(on))
 }
 
 /// Rows with their lanes' states at `view_us`, for drawing the lanes view
