@@ -293,3 +293,41 @@ fn every_wait_has_its_line_in_the_code() {
         }
     }
 }
+
+/// A log line reads right for any count and shows times exactly: with every
+/// knob at its minimum (a count of one, times of a millisecond or so), no
+/// line says "1 users", and none rounds a time away to "0.0 s".
+#[test]
+fn log_lines_read_right_with_counts_of_one_and_short_times() {
+    for lesson in &catalog().unwrap().lessons {
+        let settings: Vec<String> = lesson
+            .knobs
+            .iter()
+            .filter_map(|k| k.min.map(|v| format!("{}={}", k.name, v.max(1))))
+            .collect();
+        let knobs = lesson.knobs_with(&settings).unwrap();
+        let trace = run_headless(lesson.run_spec(knobs), Duration::from_secs(20));
+        assert_eq!(
+            trace.end().map(|e| e.1),
+            Some(EndReason::Finished),
+            "{}: {settings:?}",
+            lesson.id
+        );
+        for (.., text) in trace.logs() {
+            let words: Vec<&str> = text.split_whitespace().collect();
+            let one_plural = words.windows(2).any(|pair| {
+                let next = pair[1].trim_end_matches(|c: char| !c.is_alphanumeric());
+                pair[0] == "1"
+                    && next.len() > 2
+                    && next.ends_with('s')
+                    && next.chars().all(|c| c.is_ascii_alphabetic())
+            });
+            let rounded_away = words.iter().any(|w| w.trim_end_matches('s') == "0.0");
+            assert!(
+                !one_plural && !rounded_away,
+                "{} with {settings:?} logs {text:?}",
+                lesson.id
+            );
+        }
+    }
+}

@@ -17,13 +17,15 @@ async def main() -> None:
     names = []
     for user_id in range(1, USERS + 1):
         names.append(await fetch_user(user_id))
-    print(f"sequential: {len(names)} users in {time.perf_counter() - start:.1f} s")
+    took = time.perf_counter() - start
+    print(f"sequential fetch done users={len(names)} took={took:.1f}s")
 
     # Concurrent: gather wraps each coroutine in a Task and waits for all.
     start = time.perf_counter()
     fetches = [fetch_user(user_id) for user_id in range(1, USERS + 1)]
     names = await asyncio.gather(*fetches)
-    print(f"concurrent: {len(names)} users in {time.perf_counter() - start:.1f} s")
+    took = time.perf_counter() - start
+    print(f"concurrent fetch done users={len(names)} took={took:.1f}s")
 
     # Results come back in the order given, not the order they finished.
     print(f"first: {names[0]}, last: {names[-1]}")

@@ -25,15 +25,15 @@ pub async fn run(knobs: Knobs) -> Result<(), String> {
 
     // Main's own work (a sleep stands in for it).
     sleep(knobs.millis("work_ms")).await;
-    info!("own work done at {:.1} s", start.elapsed().as_secs_f64());
+    info!("own work done at {:?}", start.elapsed());
 
     // Awaiting a handle gives the task's output, or a JoinError if the task
     // panicked or was aborted.
     let a = a.awaiting("JoinHandle").await.map_err(|e| e.to_string())?;
-    info!("{a} joined at {:.1} s", start.elapsed().as_secs_f64());
+    info!("{a} joined at {:?}", start.elapsed());
 
     // A finished task keeps its output in its handle until someone asks.
     let b = b.awaiting("JoinHandle").await.map_err(|e| e.to_string())?;
-    info!("{b} joined at {:.1} s", start.elapsed().as_secs_f64());
+    info!("{b} joined at {:?}", start.elapsed());
     Ok(())
 }

@@ -25,20 +25,19 @@ pub async fn run(knobs: Knobs) {
     // before the future is done, it hands back `Err(Elapsed)`.
     // `timeout_at(start + budget, ...)` is the same with a deadline.
     let result = timeout(budget, operation(work).lane("operation")).await;
-    let secs = start.elapsed().as_secs_f64();
+    let took = start.elapsed();
 
     match result {
-        Ok(report) => info!("got the {report} after {secs:.1} s"),
+        Ok(report) => info!("got the {report} after {took:?}"),
         Err(elapsed) => {
             // `Elapsed` only says the time ran out; it carries no result
             // from the operation.
-            warn!("gave up after {secs:.1} s: {elapsed}");
+            warn!("gave up after {took:?}: {elapsed}");
 
             // Stay until the operation would have finished, to see what
             // it does meanwhile.
             sleep_until(start + work).await;
-            let secs = start.elapsed().as_secs_f64();
-            info!("{secs:.1} s: nothing more from the operation");
+            info!("nothing more from the operation by {:?}", start.elapsed());
         }
     }
 }

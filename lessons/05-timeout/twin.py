@@ -28,7 +28,7 @@ async def main() -> None:
         print(f"main: gave up after {time.monotonic() - start:.1f} s: TimeoutError")
         # Stay until the operation would have finished.
         await asyncio.sleep(WORK - (time.monotonic() - start))
-        print(f"main: {time.monotonic() - start:.1f} s: nothing more from the operation")
+        print(f"main: nothing more from the operation by {time.monotonic() - start:.1f} s")
 
 
 asyncio.run(main())

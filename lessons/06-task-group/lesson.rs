@@ -33,11 +33,11 @@ pub async fn run(knobs: Knobs) -> Result<(), String> {
     while let Some(joined) = set.join_next().awaiting("JoinSet::join_next").await {
         // Outer `Err`: the task panicked or was aborted. Inner `Err`: the
         // worker's own error. Neither is ignored.
-        let secs = start.elapsed().as_secs_f64();
+        let at = start.elapsed();
         match joined.map_err(|e| e.to_string())? {
-            Ok(i) => info!("worker {i} finished at {secs:.1} s"),
+            Ok(i) => info!("worker {i} finished at {at:?}"),
             Err(error) => {
-                warn!("{error} at {secs:.1} s: aborting the others");
+                warn!("{error} at {at:?}: aborting any others");
                 // asyncio's TaskGroup cancels the siblings by itself.
                 // A JoinSet leaves it to you: abort them all, then wait
                 // until each one has really stopped.
@@ -48,13 +48,11 @@ pub async fn run(knobs: Knobs) -> Result<(), String> {
                         aborted += 1;
                     }
                 }
-                let secs = start.elapsed().as_secs_f64();
-                info!("{aborted} workers aborted; the group is empty at {secs:.1} s");
+                info!(aborted, "the group is empty at {:?}", start.elapsed());
                 return Err(error);
             }
         }
     }
-    let secs = start.elapsed().as_secs_f64();
-    info!("all {workers} workers finished at {secs:.1} s");
+    info!("every worker finished at {:?}", start.elapsed());
     Ok(())
 }

@@ -34,7 +34,7 @@ async def main() -> None:
         async with asyncio.TaskGroup() as group:
             for i in range(1, WORKERS + 1):
                 group.create_task(worker(i))
-        print(f"all {WORKERS} workers finished at {now()}")
+        print(f"every worker finished at {now()}")
     except* RuntimeError as failures:
         for error in failures.exceptions:
             print(f"main failed at {now()}: {error}")

@@ -38,7 +38,7 @@ pub async fn run(knobs: Knobs) -> Result<(), String> {
         // aborted, the inner one is the request's own error.
         handle.awaiting("JoinHandle").await.map_err(|e| e.to_string())??;
     }
-    let total = start.elapsed().as_secs_f64();
-    info!("{requests} requests, {permits} at a time: {total:.1} s");
+    let took = start.elapsed();
+    info!(requests, permits, ?took, "all done");
     Ok(())
 }

@@ -20,7 +20,7 @@ async def main() -> None:
     tasks = [asyncio.create_task(request(i, limit)) for i in range(1, REQUESTS + 1)]
     await asyncio.gather(*tasks)
     total = time.monotonic() - start
-    print(f"{REQUESTS} requests, {PERMITS} at a time: {total:.1f} s")
+    print(f"all done requests={REQUESTS} permits={PERMITS} took={total:.1f}s")
 
 
 asyncio.run(main())

@@ -79,7 +79,7 @@ pub async fn run(knobs: Knobs) -> Result<(), String> {
         let done = task.awaiting("JoinHandle").await;
         consumed += done.map_err(|e| e.to_string())?;
     }
-    let total = start.elapsed().as_secs_f64();
-    info!("{consumed} items consumed in {total:.1} s");
+    let took = start.elapsed();
+    info!(consumed, ?took, "every consumer stopped");
     Ok(())
 }

@@ -44,7 +44,7 @@ async def main() -> None:
     for task in consumers:
         task.cancel()
     await asyncio.gather(*consumers, return_exceptions=True)
-    print(f"{len(done)} items consumed in {total:.1f} s")
+    print(f"every consumer stopped consumed={len(done)} took={total:.1f}s")
 
 
 asyncio.run(main())

@@ -79,10 +79,10 @@ pub async fn run(knobs: Knobs) -> Result<(), String> {
     }
 
     let (count, expected) = (counter.value().await, workers * increments);
-    let total = start.elapsed().as_secs_f64();
-    info!("final count {count} (expected {expected}) after {total:.1} s");
+    let took = start.elapsed();
+    info!("final count {count} (expected {expected}) after {took:?}");
     if count < expected {
-        warn!("{} updates lost", expected - count);
+        warn!("updates lost: {}", expected - count);
     }
     Ok(())
 }

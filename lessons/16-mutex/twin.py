@@ -42,7 +42,7 @@ async def main() -> None:
     expected = WORKERS * INCREMENTS
     print(f"final count {counter} (expected {expected}) after {total:.1f} s")
     if counter < expected:
-        print(f"{expected - counter} updates lost")
+        print(f"updates lost: {expected - counter}")
 
 
 asyncio.run(main())

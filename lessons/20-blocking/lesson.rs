@@ -18,13 +18,13 @@ pub async fn run(knobs: Knobs) -> Result<(), String> {
     for i in 1..=2 {
         let sleeper = async move {
             sleep(nap).await; // parks this task; the thread is free
-            info!("woke after {:.1} s", start.elapsed().as_secs_f64());
+            info!("woke after {:?}", start.elapsed());
         };
         handles.push(tokio::spawn(sleeper.lane(format!("sleeper {i}"))));
     }
 
     let blocker = async move {
-        info!("waiting {:.1} s", block.as_secs_f64());
+        info!("waiting {block:?}");
         if blocking {
             // Never do this in async code: it puts the thread itself to
             // sleep, not just this task.
@@ -42,9 +42,6 @@ pub async fn run(knobs: Knobs) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
     }
-    info!(
-        "all three done after {:.1} s",
-        start.elapsed().as_secs_f64()
-    );
+    info!("all three done after {:?}", start.elapsed());
     Ok(())
 }

@@ -20,9 +20,9 @@ fn assert_near(actual: u64, expected: u64, what: &str) {
     );
 }
 
-/// How a lesson log line prints a time.
-fn tenths(us: u64) -> String {
-    format!("{:.1} s", us as f64 / 1e6)
+/// How a lesson log line prints a time: a `Duration`'s `Debug` form.
+fn exact(us: u64) -> String {
+    format!("{:?}", std::time::Duration::from_micros(us))
 }
 
 /// The source line a wait points at.
@@ -107,11 +107,12 @@ fn std_sleep_freezes_every_other_lane_while_it_blocks() {
 #[test]
 fn std_sleep_logs_say_one_second() {
     let trace = run("blocking", &[]);
-    assert_eq!(trace.log_time("waiting 1.0 s"), Some(0));
-    // Each line prints the time it was written at (normally "1.0 s").
+    assert_eq!(trace.log_time("waiting 1s"), Some(0));
+    // Each line prints the time it was written at (normally "1s"; a
+    // little more, such as "1.001s", when the thread woke late).
     for name in ["sleeper 1", "sleeper 2"] {
         let done = done_at(&trace, lane(&trace, name));
-        let text = format!("woke after {}", tenths(done));
+        let text = format!("woke after {}", exact(done));
         assert_eq!(
             trace.log_time(&text),
             Some(done),
@@ -120,7 +121,7 @@ fn std_sleep_logs_say_one_second() {
         );
     }
     let end = finished_at(&trace);
-    let text = format!("all three done after {}", tenths(end));
+    let text = format!("all three done after {}", exact(end));
     assert_eq!(trace.log_time(&text), Some(end), "{:?}", trace.logs());
     assert_near(end, s(1.0), "main's total");
 }
@@ -133,8 +134,13 @@ fn tokio_sleep_keeps_everyone_on_time() {
     assert_eq!(done_at(&trace, lane(&trace, "blocker")), s(1.0));
     assert_eq!(done_at(&trace, lane(&trace, "main")), s(1.0));
     assert_eq!(finished_at(&trace), s(1.0));
-    assert_eq!(trace.log_time("woke after 0.5 s"), Some(s(0.5)));
-    assert_eq!(trace.log_time("all three done after 1.0 s"), Some(s(1.0)));
+    assert_eq!(trace.log_time("waiting 1s"), Some(0));
+    assert_eq!(trace.log_time("woke after 500ms"), Some(s(0.5)));
+    assert_eq!(trace.log_time("all three done after 1s"), Some(s(1.0)));
+    let trace = run("blocking", &["sleep=tokio", "nap_ms=15", "block_ms=30"]);
+    assert_eq!(trace.log_time("waiting 30ms"), Some(0));
+    assert_eq!(trace.log_time("woke after 15ms"), Some(s(0.015)));
+    assert_eq!(trace.log_time("all three done after 30ms"), Some(s(0.03)));
 }
 
 #[test]

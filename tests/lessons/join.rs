@@ -23,7 +23,7 @@ fn sequential_fetches_run_one_after_another_for_5_0_s() {
     }
     assert_eq!(done_at(&trace, lane(&trace, "sequential 10")), s(5.0));
     assert_eq!(
-        trace.log_time("sequential: 10 users in 5.0 s"),
+        trace.log_time("sequential fetch done users=10 took=5s"),
         Some(s(5.0))
     );
 }
@@ -46,7 +46,7 @@ fn concurrent_fetches_run_side_by_side_for_0_5_s() {
     // main and all ten concurrent fetches alive together; never more.
     assert_eq!(trace.max_alive(), 11);
     assert_eq!(
-        trace.log_time("concurrent: 10 users in 0.5 s"),
+        trace.log_time("concurrent fetch done users=10 took=500ms"),
         Some(s(5.5))
     );
     assert_eq!(trace.log_time("first: user 1, last: user 10"), Some(s(5.5)));
@@ -97,11 +97,11 @@ fn knobs_change_count_and_fetch_time() {
     // The story's "try it": 100 users take 50.0 s one by one, still 0.5 s together.
     let trace = run("join", &["users=100"]);
     assert_eq!(
-        trace.log_time("sequential: 100 users in 50.0 s"),
+        trace.log_time("sequential fetch done users=100 took=50s"),
         Some(s(50.0))
     );
     assert_eq!(
-        trace.log_time("concurrent: 100 users in 0.5 s"),
+        trace.log_time("concurrent fetch done users=100 took=500ms"),
         Some(s(50.5))
     );
     assert_eq!(done_at(&trace, lane(&trace, "concurrent 100")), s(50.5));
@@ -115,8 +115,41 @@ fn knobs_change_count_and_fetch_time() {
         trace.waits(lane(&trace, "concurrent 2"))[0].1,
         "Sleep 200ms"
     );
-    assert_eq!(trace.log_time("sequential: 3 users in 0.6 s"), Some(s(0.6)));
-    assert_eq!(trace.log_time("concurrent: 3 users in 0.2 s"), Some(s(0.8)));
+    assert_eq!(
+        trace.log_time("sequential fetch done users=3 took=600ms"),
+        Some(s(0.6))
+    );
+    assert_eq!(
+        trace.log_time("concurrent fetch done users=3 took=200ms"),
+        Some(s(0.8))
+    );
+}
+
+#[test]
+fn one_user_and_odd_fetch_times_log_exactly() {
+    let trace = run("join", &["users=1", "fetch_ms=15"]);
+    assert_eq!(
+        logs_with(&trace, "fetch done"),
+        [
+            (s(0.015), "main", "sequential fetch done users=1 took=15ms"),
+            (s(0.03), "main", "concurrent fetch done users=1 took=15ms"),
+        ]
+    );
+    assert_eq!(trace.log_time("first: user 1, last: user 1"), Some(s(0.03)));
+}
+
+#[test]
+fn the_question_is_judged_on_the_concurrent_line_with_any_knobs() {
+    // One user at the default fetch time still shows 0.5 s.
+    assert_eq!(shown_choice("join", &["users=1"]), Some("0.5 s"));
+    // The join_all half takes one fetch time: 300ms is no choice, so the
+    // run is not scored; 1.0 s and 5.0 s are.
+    assert_eq!(shown_choice("join", &["users=1", "fetch_ms=300"]), None);
+    assert_eq!(
+        shown_choice("join", &["users=3", "fetch_ms=1000"]),
+        Some("1.0 s")
+    );
+    assert_eq!(shown_choice("join", &["fetch_ms=5000"]), Some("5.0 s"));
 }
 
 #[test]

@@ -16,7 +16,7 @@ const WORKERS: [&str; 5] = ["worker 1", "worker 2", "worker 3", "worker 4", "wor
 fn with_the_lock_the_count_is_50_after_0_5_s() {
     let trace = run("mutex", &[]);
     assert_eq!(
-        trace.log_time("final count 50 (expected 50) after 0.5 s"),
+        trace.log_time("final count 50 (expected 50) after 500ms"),
         Some(s(0.5))
     );
     assert_eq!(logs_with(&trace, "updates lost"), []);
@@ -76,10 +76,10 @@ fn waiting_workers_show_mutex_lock_and_the_holder_its_sleep() {
 fn without_the_lock_updates_are_lost() {
     let trace = run("mutex", &["lock=false"]);
     assert_eq!(
-        trace.log_time("final count 10 (expected 50) after 0.1 s"),
+        trace.log_time("final count 10 (expected 50) after 100ms"),
         Some(s(0.1))
     );
-    let lost = trace.logs().into_iter().find(|l| l.3 == "40 updates lost");
+    let lost = trace.logs().into_iter().find(|l| l.3 == "updates lost: 40");
     assert_eq!(lost.map(|l| (l.0, l.2)), Some((s(0.1), Level::Warn)));
     assert_eq!(done_at(&trace, lane(&trace, "main")), s(0.1));
     // All five read 0 and all five write 1, at 0.01 s: four writes wasted.
@@ -104,12 +104,30 @@ fn without_the_lock_updates_are_lost() {
 fn other_knob_values() {
     let trace = run("mutex", &["workers=2", "increments=3", "pause_ms=100"]);
     assert_eq!(
-        trace.log_time("final count 6 (expected 6) after 0.6 s"),
+        trace.log_time("final count 6 (expected 6) after 600ms"),
         Some(s(0.6))
     );
     let trace = run("mutex", &["lock=false", "workers=3", "increments=4"]);
     assert_eq!(trace.log_time("final count 4 (expected 12)"), Some(s(0.04)));
-    assert_eq!(trace.log_time("8 updates lost"), Some(s(0.04)));
+    assert_eq!(trace.log_time("updates lost: 8"), Some(s(0.04)));
+}
+
+#[test]
+fn odd_times_and_one_lost_update_log_exactly() {
+    let trace = run("mutex", &["pause_ms=3"]);
+    assert_eq!(
+        trace.log_time("final count 50 (expected 50) after 150ms"),
+        Some(s(0.15))
+    );
+    let trace = run(
+        "mutex",
+        &["lock=false", "workers=2", "increments=1", "pause_ms=3"],
+    );
+    assert_eq!(
+        trace.log_time("final count 1 (expected 2) after 3ms"),
+        Some(s(0.003))
+    );
+    assert_eq!(trace.log_time("updates lost: 1"), Some(s(0.003)));
 }
 
 #[test]

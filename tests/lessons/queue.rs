@@ -16,7 +16,10 @@ fn all_ten_items_consumed_the_last_at_0_8_s() {
         done.last().unwrap(),
         &(s(0.8), "consumer 1", "item 10 done")
     );
-    assert_eq!(trace.log_time("10 items consumed in 0.8 s"), Some(s(0.8)));
+    assert_eq!(
+        trace.log_time("every consumer stopped consumed=10 took=800ms"),
+        Some(s(0.8))
+    );
     assert_eq!(done_at(&trace, lane(&trace, "main")), s(0.8));
     assert_eq!(finished_at(&trace), s(0.8));
 }
@@ -135,7 +138,10 @@ fn predict_answer_is_what_the_run_shows() {
 fn one_consumer_takes_2_0_s() {
     let trace = run("queue", &["consumers=1"]);
     assert_eq!(done_at(&trace, lane(&trace, "consumer 1")), s(2.0));
-    assert_eq!(trace.log_time("10 items consumed in 2.0 s"), Some(s(2.0)));
+    assert_eq!(
+        trace.log_time("every consumer stopped consumed=10 took=2s"),
+        Some(s(2.0))
+    );
 }
 
 #[test]
@@ -161,8 +167,22 @@ fn knob_values_change_the_run() {
     let trace = run("queue", &["producers=3", "items=2"]);
     assert_eq!(logs_with(&trace, " done").len(), 6);
     assert_eq!(
-        trace.log_time("6 items consumed"),
+        trace.log_time("every consumer stopped consumed=6 took="),
         Some(done_at(&trace, lane(&trace, "main")))
+    );
+}
+
+#[test]
+fn one_item_and_odd_times_log_exactly() {
+    let trace = run("queue", &["producers=1", "items=1", "consumers=1"]);
+    assert_eq!(
+        trace.log_time("every consumer stopped consumed=1 took=200ms"),
+        Some(s(0.2))
+    );
+    let trace = run("queue", &["work_ms=15"]);
+    assert_eq!(
+        trace.log_time("every consumer stopped consumed=10 took=415ms"),
+        Some(s(0.415))
     );
 }
 

@@ -16,7 +16,24 @@ fn the_last_request_and_main_are_done_at_3_5_s() {
     assert_eq!(done_at(&trace, lane(&trace, "request 20")), s(3.5));
     assert_eq!(done_at(&trace, lane(&trace, "main")), s(3.5));
     assert_eq!(finished_at(&trace), s(3.5));
-    assert!(trace.log_time("20 requests, 3 at a time: 3.5 s").is_some());
+    assert_eq!(
+        trace.log_time("all done requests=20 permits=3 took=3.5s"),
+        Some(s(3.5))
+    );
+}
+
+#[test]
+fn one_request_and_odd_times_log_exactly() {
+    let trace = run("semaphore", &["requests=1"]);
+    assert_eq!(
+        trace.log_time("all done requests=1 permits=3 took=500ms"),
+        Some(s(0.5))
+    );
+    let trace = run("semaphore", &["requests=7", "permits=2", "work_ms=30"]);
+    assert_eq!(
+        trace.log_time("all done requests=7 permits=2 took=120ms"),
+        Some(s(0.12))
+    );
 }
 
 #[test]

@@ -15,8 +15,8 @@ fn b_done_at_1_0_s_a_at_2_0_s_main_at_2_0_s() {
     assert_eq!(finished_at(&trace), s(2.0));
     assert_eq!(trace.log_time("B finished"), Some(s(1.0)));
     assert_eq!(trace.log_time("A finished"), Some(s(2.0)));
-    assert_eq!(trace.log_time("A joined at 2.0 s"), Some(s(2.0)));
-    assert_eq!(trace.log_time("B joined at 2.0 s"), Some(s(2.0)));
+    assert_eq!(trace.log_time("A joined at 2s"), Some(s(2.0)));
+    assert_eq!(trace.log_time("B joined at 2s"), Some(s(2.0)));
 }
 
 #[test]
@@ -55,7 +55,20 @@ fn tasks_run_while_main_does_its_own_work() {
             ),
         ]
     );
-    assert_eq!(trace.log_time("own work done at 0.5 s"), Some(s(0.5)));
+    assert_eq!(trace.log_time("own work done at 500ms"), Some(s(0.5)));
+}
+
+#[test]
+fn odd_times_are_logged_exactly() {
+    let trace = run("spawn", &["work_ms=30", "b_ms=1234"]);
+    let main: Vec<&str> = logs_with(&trace, " at ").iter().map(|l| l.2).collect();
+    assert_eq!(
+        main,
+        ["own work done at 30ms", "A joined at 2s", "B joined at 2s"]
+    );
+    let trace = run("spawn", &["a_ms=700", "b_ms=1234", "work_ms=100"]);
+    assert_eq!(trace.log_time("A joined at 700ms"), Some(s(0.7)));
+    assert_eq!(trace.log_time("B joined at 1.234s"), Some(s(1.234)));
 }
 
 #[test]

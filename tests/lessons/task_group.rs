@@ -24,7 +24,7 @@ fn end_index(trace: &Trace, name: &str) -> usize {
 fn worker_1_finishes_at_1_0_s_before_the_failure() {
     let trace = run("task-group", &[]);
     assert_eq!(done_at(&trace, lane(&trace, "worker 1")), s(1.0));
-    assert_eq!(trace.log_time("worker 1 finished at 1.0 s"), Some(s(1.0)));
+    assert_eq!(trace.log_time("worker 1 finished at 1s"), Some(s(1.0)));
 }
 
 #[test]
@@ -35,7 +35,7 @@ fn worker_3_fails_at_1_5_s() {
         (s(1.5), "worker 3: disk full".to_string())
     );
     assert_eq!(
-        trace.log_time("worker 3: disk full at 1.5 s: aborting the others"),
+        trace.log_time("worker 3: disk full at 1.5s: aborting any others"),
         Some(s(1.5))
     );
 }
@@ -47,7 +47,7 @@ fn every_unfinished_sibling_is_cancelled_at_1_5_s() {
         assert_eq!(cancelled_at(&trace, lane(&trace, name)), s(1.5), "{name}");
     }
     assert_eq!(
-        trace.log_time("3 workers aborted; the group is empty at 1.5 s"),
+        trace.log_time("the group is empty at 1.5s aborted=3"),
         Some(s(1.5))
     );
 }
@@ -161,9 +161,26 @@ fn with_no_failure_every_worker_finishes() {
         );
     }
     assert_eq!(done_at(&trace, lane(&trace, "main")), s(5.0));
+    assert_eq!(trace.log_time("every worker finished at 5s"), Some(s(5.0)));
+}
+
+#[test]
+fn one_worker_and_odd_times_log_exactly() {
+    let trace = run("task-group", &["workers=1", "failing=0"]);
+    let lines: Vec<&str> = logs_with(&trace, "finished").iter().map(|l| l.2).collect();
     assert_eq!(
-        trace.log_time("all 5 workers finished at 5.0 s"),
-        Some(s(5.0))
+        lines,
+        ["worker 1 finished at 1s", "every worker finished at 1s"]
+    );
+    // The only worker fails: there is no other to abort.
+    let trace = run("task-group", &["workers=1", "failing=1", "fail_at_ms=150"]);
+    assert_eq!(
+        trace.log_time("worker 1: disk full at 150ms: aborting any others"),
+        Some(s(0.15))
+    );
+    assert_eq!(
+        trace.log_time("the group is empty at 150ms aborted=0"),
+        Some(s(0.15))
     );
 }
 
@@ -175,7 +192,10 @@ fn a_later_failure_aborts_only_two() {
     assert_eq!(failed_at(&trace, lane(&trace, "worker 3")).0, s(2.5));
     assert_eq!(cancelled_at(&trace, lane(&trace, "worker 4")), s(2.5));
     assert_eq!(cancelled_at(&trace, lane(&trace, "worker 5")), s(2.5));
-    assert!(trace.log_time("2 workers aborted").is_some());
+    assert_eq!(
+        trace.log_time("the group is empty at 2.5s aborted=2"),
+        Some(s(2.5))
+    );
     assert_eq!(failed_at(&trace, lane(&trace, "main")).0, s(2.5));
 }
 

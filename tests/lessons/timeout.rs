@@ -44,7 +44,7 @@ fn main_gets_elapsed_at_2_0_s_and_logs_it() {
             s(2.0),
             Some(main),
             Level::Warn,
-            "gave up after 2.0 s: deadline has elapsed"
+            "gave up after 2s: deadline has elapsed"
         )]
     );
     assert!(trace.log_time("got the report").is_none());
@@ -60,7 +60,7 @@ fn the_dropped_operation_runs_no_further() {
     );
     // ...although main stays until 5.0 s, when the operation would have finished.
     assert_eq!(
-        trace.log_time("5.0 s: nothing more from the operation"),
+        trace.log_time("nothing more from the operation by 5s"),
         Some(s(5.0))
     );
     assert_eq!(done_at(&trace, lane(&trace, "main")), s(5.0));
@@ -112,7 +112,7 @@ fn a_big_enough_budget_lets_the_operation_finish() {
     assert_eq!(done_at(&trace, lane(&trace, "operation")), s(5.0));
     let steps: Vec<u64> = logs_of(&trace, "operation").iter().map(|l| l.0).collect();
     assert_eq!(steps, vec![s(1.25), s(2.5), s(3.75), s(5.0)]);
-    assert_eq!(trace.log_time("got the report after 5.0 s"), Some(s(5.0)));
+    assert_eq!(trace.log_time("got the report after 5s"), Some(s(5.0)));
     assert_eq!(done_at(&trace, lane(&trace, "main")), s(5.0));
 }
 
@@ -122,8 +122,21 @@ fn a_one_second_budget_gives_up_before_step_1() {
     assert_eq!(cancelled_at(&trace, lane(&trace, "operation")), s(1.0));
     assert!(logs_of(&trace, "operation").is_empty());
     assert_eq!(
-        trace.log_time("gave up after 1.0 s: deadline has elapsed"),
+        trace.log_time("gave up after 1s: deadline has elapsed"),
         Some(s(1.0))
+    );
+}
+
+#[test]
+fn odd_times_are_logged_exactly() {
+    let trace = run("timeout", &["work_ms=1003", "budget_ms=333"]);
+    assert_eq!(
+        trace.log_time("gave up after 333ms: deadline has elapsed"),
+        Some(s(0.333))
+    );
+    assert_eq!(
+        trace.log_time("nothing more from the operation by 1.003s"),
+        Some(s(1.003))
     );
 }
 
