@@ -22,8 +22,8 @@ pub enum Measure {
     /// When the lane of this name (a template) ends, however it ends.
     LaneEnd(String),
     /// The value written after this text (a template) in the first log
-    /// line that contains it: `"concurrent: {users} users in"` reads `0.5 s`
-    /// from `concurrent: 10 users in 0.5 s`.
+    /// line that contains it: `"concurrent fetch done users={users} took="`
+    /// reads `500ms` from `concurrent fetch done users=10 took=500ms`.
     LogValue(String),
 }
 
@@ -179,16 +179,28 @@ pub fn measure(measure: &Measure, trace: &Trace) -> Measured {
                 .find_map(|(_, _, _, text)| text.find(prefix.as_str()).map(|at| (text, at)));
             match found {
                 Some((text, at)) => {
-                    let value = text[at + prefix.len()..]
-                        .split([',', ';', '('])
-                        .next()
-                        .unwrap_or("");
-                    Measured::Value(Value::parse(value))
+                    Measured::Value(Value::parse(first_value(&text[at + prefix.len()..])))
                 }
                 None => Measured::Missing(format!("no log line says '{prefix}'")),
             }
         }
     }
+}
+
+/// The value at the start of `text`: one word, with its unit when the
+/// unit stands apart (`0.5 s`), without trailing punctuation.
+fn first_value(text: &str) -> &str {
+    let text = text.trim_start();
+    let mut words = text.split_whitespace();
+    let first = words.next().unwrap_or("");
+    let end = match words.next() {
+        Some(unit) if matches!(unit.trim_end_matches([',', ';', '.']), "s" | "ms") => {
+            let unit_at = first.len() + text[first.len()..].find(unit).unwrap_or(0);
+            unit_at + unit.len()
+        }
+        _ => first.len(),
+    };
+    text[..end].trim_end_matches([',', ';', '.', ')'])
 }
 
 /// `measure` with its template filled in for `knobs`.
@@ -313,6 +325,16 @@ mod tests {
         assert!(Value::parse("1.0 s").fits(&Value::Time(1_003_000), 100_000));
         assert!(!Value::parse("1.0 s").fits(&Value::Time(1_003_000), 1_000));
         assert!(!Value::parse("50").fits(&Value::Time(50), 1_000));
+    }
+
+    #[test]
+    fn a_log_value_is_the_word_after_its_text() {
+        assert_eq!(first_value("500ms"), "500ms");
+        assert_eq!(first_value(" 0.5 s, then more"), "0.5 s");
+        assert_eq!(first_value("3.5s other=1"), "3.5s");
+        assert_eq!(first_value("50 (expected 50)"), "50");
+        assert_eq!(first_value("done."), "done");
+        assert_eq!(first_value(""), "");
     }
 
     #[test]
