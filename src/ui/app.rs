@@ -728,6 +728,27 @@ mod tests {
     }
 
     #[test]
+    fn folding_a_selected_lane_away_selects_its_folded_parent() {
+        let mut app = semaphore_at_zero_80x24();
+        press(&mut app, &[KeyCode::Down, KeyCode::Down, KeyCode::Down]);
+        let state = lesson(&app);
+        assert_eq!(
+            state.trace().lane_name(state.selected.unwrap()),
+            "request 2"
+        );
+        let main = state.trace().lane_named("main").unwrap();
+        // As auto-folding does when a parent grows many children.
+        let Screen::Lesson(open) = &mut app.screen else {
+            unreachable!()
+        };
+        open.state.folded.insert(main);
+        open.state.keep_selection_visible();
+        let state = lesson(&app);
+        assert_eq!(state.rows().len(), 1);
+        assert_eq!(state.selected, Some(main));
+    }
+
+    #[test]
     fn keys_do_nothing_behind_the_too_small_screen() {
         let mut app = app();
         let semaphore = app.catalog.lesson("semaphore").unwrap();

@@ -319,6 +319,20 @@ impl LessonState {
     /// Scrolls so that the selected lane's row is on screen.
     pub fn keep_selection_visible(&mut self) {
         let rows = self.rows();
+        // A lane folded away hands the selection to the folded row that
+        // holds it, so the selection stays a row on screen.
+        if let Some(lane) = self.selected
+            && !rows.iter().any(|r| r.lane == lane)
+        {
+            let mut up = self.trace().parent(lane);
+            while let Some(parent) = up {
+                if self.folded.contains(&parent) && rows.iter().any(|r| r.lane == parent) {
+                    self.selected = Some(parent);
+                    break;
+                }
+                up = self.trace().parent(parent);
+            }
+        }
         if let Some(index) = self
             .selected
             .and_then(|lane| rows.iter().position(|r| r.lane == lane))
