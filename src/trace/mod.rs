@@ -163,12 +163,18 @@ pub struct LaneInfo {
     pub spawned_us: u64,
     /// Index (into the event list) of every event of this lane, in order.
     pub events: Vec<u32>,
+    /// The lane's changes of state, packed, in order (what drawing reads).
+    pub steps: Vec<timeline::Step>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Trace {
     header: Header,
     texts: Vec<Box<str>>,
+    /// For each text, whether it names a wait on the clock (see
+    /// `query::is_timer_wait`): drawing asks this of every wait it shows,
+    /// and a flag beside the table costs one byte, not a trip to the text.
+    timer_texts: Vec<bool>,
     events: Vec<Event>,
     lanes: Vec<LaneInfo>,
 }
@@ -178,6 +184,7 @@ impl Trace {
         Trace {
             header,
             texts: Vec::new(),
+            timer_texts: Vec::new(),
             events: Vec::new(),
             lanes: Vec::new(),
         }
@@ -193,6 +200,14 @@ impl Trace {
 
     pub fn text(&self, id: TextId) -> &str {
         self.texts.get(id.0 as usize).map_or("", |t| t)
+    }
+
+    /// Whether the text names a wait on the clock (a sleep, an interval).
+    pub fn is_timer_text(&self, id: TextId) -> bool {
+        self.timer_texts
+            .get(id.0 as usize)
+            .copied()
+            .unwrap_or(false)
     }
 
     /// Every lane, indexed by `lane id - 1`.
@@ -223,6 +238,8 @@ impl Trace {
 
     /// Folds a batch from the recorder into the trace.
     pub fn apply(&mut self, batch: Batch) {
+        self.timer_texts
+            .extend(batch.texts.iter().map(|t| query::is_timer_wait(t)));
         self.texts.extend(batch.texts);
         for event in batch.events {
             self.push(event);
@@ -242,14 +259,22 @@ impl Trace {
                 parent,
                 spawned_us: event.t_us,
                 events: Vec::new(),
+                steps: Vec::new(),
             });
         }
+        let timer = match event.kind {
+            EventKind::Awaiting { on, .. } => self.is_timer_text(on),
+            _ => false,
+        };
         if let Some(info) = event
             .lane
             .and_then(|l| l.checked_sub(1))
             .and_then(|i| self.lanes.get_mut(i as usize))
         {
             info.events.push(index);
+            if let Some(step) = timeline::Step::of(event.t_us, &event.kind, timer) {
+                info.steps.push(step);
+            }
         }
         self.events.push(event);
     }
@@ -257,6 +282,7 @@ impl Trace {
     /// Adds a text that is not yet in the table (used by readers that build
     /// traces themselves, such as tests and the run handle's own `end`).
     pub fn intern(&mut self, text: &str) -> TextId {
+        self.timer_texts.push(query::is_timer_wait(text));
         self.texts.push(text.into());
         TextId(self.texts.len() as u32 - 1)
     }
@@ -273,8 +299,15 @@ impl Trace {
         let lanes: usize = self
             .lanes
             .iter()
-            .map(|l| std::mem::size_of::<LaneInfo>() + l.events.capacity() * 4)
+            .map(|l| {
+                std::mem::size_of::<LaneInfo>()
+                    + l.events.capacity() * 4
+                    + l.steps.capacity() * std::mem::size_of::<timeline::Step>()
+            })
             .sum();
-        texts + lanes + self.events.capacity() * std::mem::size_of::<Event>()
+        texts
+            + self.timer_texts.capacity()
+            + lanes
+            + self.events.capacity() * std::mem::size_of::<Event>()
     }
 }

@@ -25,7 +25,6 @@
 //! over `[start, until_us]` only, and later columns are empty, so a rewound
 //! view draws the past exactly as it looked then.
 
-use super::query::is_timer_wait;
 use super::{EventKind, LaneId, Trace};
 
 /// What one column of a lane shows.
@@ -76,23 +75,86 @@ impl State {
 }
 
 /// What an event does to a lane's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Change {
     To(State),
     End(Cell),
-    /// A log line or the run's end: the state goes on.
-    None,
 }
 
-fn change(trace: &Trace, kind: &EventKind) -> Change {
-    match *kind {
-        EventKind::Spawned { .. } => Change::To(State::Queued),
-        EventKind::Running => Change::To(State::Running),
-        EventKind::Awaiting { on, .. } if is_timer_wait(trace.text(on)) => Change::To(State::Timer),
-        EventKind::Awaiting { .. } => Change::To(State::Waiting),
-        EventKind::Done => Change::End(Cell::Done),
-        EventKind::Cancelled => Change::End(Cell::Cancelled),
-        EventKind::Failed { .. } => Change::End(Cell::Failed),
-        EventKind::Log { .. } | EventKind::End { .. } => Change::None,
+/// One change of a lane's state, packed into eight bytes: the time in the
+/// high bits, what changed in the low three. The trace keeps these per lane,
+/// side by side, so that drawing a lane reads one dense array instead of
+/// hopping through the whole event list (where a lane's events lie far
+/// apart, one cache miss each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step(u64);
+
+impl Step {
+    const BITS: u32 = 3;
+
+    /// The step an event makes, if it changes the lane's state (`timer`:
+    /// whether an `Awaiting` event waits on the clock).
+    pub fn of(t_us: u64, kind: &EventKind, timer: bool) -> Option<Step> {
+        let code = match kind {
+            EventKind::Spawned { .. } => 0,
+            EventKind::Awaiting { .. } if timer => 2,
+            EventKind::Awaiting { .. } => 1,
+            EventKind::Running => 3,
+            EventKind::Done => 4,
+            EventKind::Cancelled => 5,
+            EventKind::Failed { .. } => 6,
+            EventKind::Log { .. } | EventKind::End { .. } => return None,
+        };
+        Some(Step(t_us << Self::BITS | code))
+    }
+
+    pub fn t_us(self) -> u64 {
+        self.0 >> Self::BITS
+    }
+
+    fn change(self) -> Change {
+        match self.0 & ((1 << Self::BITS) - 1) {
+            0 => Change::To(State::Queued),
+            1 => Change::To(State::Waiting),
+            2 => Change::To(State::Timer),
+            3 => Change::To(State::Running),
+            4 => Change::End(Cell::Done),
+            5 => Change::End(Cell::Cancelled),
+            _ => Change::End(Cell::Failed),
+        }
+    }
+}
+
+/// What a lane is doing at one instant, without what it waits on: all that
+/// counting lanes needs, read from the lane's packed steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Not spawned yet.
+    Absent,
+    Queued,
+    Running,
+    Timer,
+    Waiting,
+    Done,
+    Cancelled,
+    Failed,
+}
+
+/// The lane's phase at `t_us` (steps at exactly `t_us` included).
+pub fn phase_at(trace: &Trace, lane: LaneId, t_us: u64) -> Phase {
+    let Some(info) = trace.lane(lane) else {
+        return Phase::Absent;
+    };
+    let upto = info.steps.partition_point(|s| s.t_us() <= t_us);
+    match upto.checked_sub(1).map(|j| info.steps[j].change()) {
+        None => Phase::Absent,
+        Some(Change::To(State::Queued)) => Phase::Queued,
+        Some(Change::To(State::Running)) => Phase::Running,
+        Some(Change::To(State::Timer)) => Phase::Timer,
+        Some(Change::To(State::Waiting)) => Phase::Waiting,
+        Some(Change::End(Cell::Done)) => Phase::Done,
+        Some(Change::End(Cell::Cancelled)) => Phase::Cancelled,
+        Some(Change::End(_)) => Phase::Failed,
     }
 }
 
@@ -101,10 +163,9 @@ fn change(trace: &Trace, kind: &EventKind) -> Change {
 /// (see the module documentation for the rule).
 ///
 /// Always returns `cells` cells; an unknown lane or a `cell_us` of 0 gives
-/// empty ones. Cost: a binary search in the lane's own event list, then
-/// O(the lane's events in `[from_us, until_us]` + `cells`) — plus the lane's
-/// log lines just before `from_us`, which are stepped over to find the state
-/// in force there. Never a walk over the whole trace.
+/// empty ones. Cost: a binary search in the lane's own steps, then O(the
+/// lane's steps in `[from_us, until_us]` + `cells`), read from one dense
+/// array. Never a walk over the whole trace.
 pub fn paint(
     trace: &Trace,
     lane: LaneId,
@@ -120,25 +181,17 @@ pub fn paint(
     if cell_us == 0 || from_us > until_us {
         return out;
     }
-    let events = trace.events();
-    let lane_events = &info.events[..];
-    let at = |j: usize| &events[lane_events[j] as usize];
+    let steps = &info.steps[..];
 
-    // The state in force at `from_us`: set by the last state-changing event
-    // before it (`None` before the spawn).
-    let mut next = lane_events.partition_point(|&i| events[i as usize].t_us < from_us);
-    let mut state = None;
-    for j in (0..next).rev() {
-        match change(trace, &at(j).kind) {
-            Change::To(s) => {
-                state = Some(s);
-                break;
-            }
-            // Ended before the first column: nothing to draw.
-            Change::End(_) => return out,
-            Change::None => {}
-        }
-    }
+    // The state in force at `from_us`: set by the last step before it
+    // (`None` before the spawn).
+    let mut next = steps.partition_point(|s| s.t_us() < from_us);
+    let mut state = match next.checked_sub(1).map(|j| steps[j].change()) {
+        Some(Change::To(s)) => Some(s),
+        // Ended before the first column: nothing to draw.
+        Some(Change::End(_)) => return out,
+        None => None,
+    };
 
     for (col, cell) in out.iter_mut().enumerate() {
         let start = from_us.saturating_add((col as u64).saturating_mul(cell_us));
@@ -155,25 +208,24 @@ pub fn paint(
         };
         let mut lasted: Option<State> = None;
         let mut since = start;
-        while next < lane_events.len() {
-            let event = at(next);
-            if event.t_us > limit || (event.t_us == limit && !closed) {
+        while let Some(&step) = steps.get(next) {
+            let t = step.t_us();
+            if t > limit || (t == limit && !closed) {
                 break;
             }
             next += 1;
-            let new = match change(trace, &event.kind) {
-                Change::None => continue,
+            let new = match step.change() {
                 Change::End(end) => {
                     *cell = end;
                     return out;
                 }
                 Change::To(s) => s,
             };
-            if event.t_us > since {
+            if t > since {
                 lasted = lasted.max(state);
             }
             state = Some(new);
-            since = event.t_us;
+            since = t;
         }
         if limit > since {
             lasted = lasted.max(state);

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::trace::query::sleep_us;
+use crate::trace::timeline::{Phase, phase_at};
 use crate::trace::{EventKind, LaneId, LaneNow, Trace};
 
 use super::lesson::{LessonState, Row, scroll_to_keep};
@@ -43,15 +44,15 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, now: &LaneNow<'_>) {
-        match now {
-            LaneNow::Absent => return,
-            LaneNow::Queued => self.queued += 1,
-            LaneNow::Running { .. } => self.running += 1,
-            LaneNow::Waiting { .. } => self.waiting += 1,
-            LaneNow::Done(_) => self.done += 1,
-            LaneNow::Cancelled(_) => self.cancelled += 1,
-            LaneNow::Failed(..) => self.failed += 1,
+    fn add(&mut self, phase: Phase) {
+        match phase {
+            Phase::Absent => return,
+            Phase::Queued => self.queued += 1,
+            Phase::Running => self.running += 1,
+            Phase::Timer | Phase::Waiting => self.waiting += 1,
+            Phase::Done => self.done += 1,
+            Phase::Cancelled => self.cancelled += 1,
+            Phase::Failed => self.failed += 1,
         }
         self.total += 1;
     }
@@ -161,6 +162,15 @@ impl<'t> Snapshot<'t> {
                 _ => now,
             }
         };
+        // Counting needs only each lane's phase, read from its packed steps.
+        let phase_of = |lane: LaneId| match phase_at(trace, lane, view_us) {
+            Phase::Queued | Phase::Timer | Phase::Waiting
+                if blocking.is_some_and(|b| b.lane == lane) =>
+            {
+                Phase::Running
+            }
+            phase => phase,
+        };
         let details = state
             .selected
             .map(|lane| details(trace, lane, view_us, now_of(lane), blocking));
@@ -186,7 +196,7 @@ impl<'t> Snapshot<'t> {
                 folded: row.folded.then(|| {
                     let mut tally = Tally::default();
                     for child in trace.children(Some(row.lane)) {
-                        tally.add(&now_of(child));
+                        tally.add(phase_of(child));
                     }
                     tally
                 }),
@@ -195,16 +205,19 @@ impl<'t> Snapshot<'t> {
         let mut counts = Tally::default();
         let mut parked: BTreeMap<u32, (usize, &'t str)> = BTreeMap::new();
         for lane in 1..=trace.lanes().len() as LaneId {
-            let now = now_of(lane);
-            if let LaneNow::Waiting {
-                on,
-                line: Some(line),
-                ..
-            } = now
+            let phase = phase_of(lane);
+            // Only a waiting lane has a line to mark: only then is its
+            // wait looked up.
+            if matches!(phase, Phase::Timer | Phase::Waiting)
+                && let LaneNow::Waiting {
+                    on,
+                    line: Some(line),
+                    ..
+                } = now_of(lane)
             {
                 parked.entry(line).or_insert((0, on)).0 += 1;
             }
-            counts.add(&now);
+            counts.add(phase);
         }
         let markers = parked
             .into_iter()
@@ -304,7 +317,7 @@ pub fn shown_rows<'t>(trace: &'t Trace, rows: &[Row], view_us: u64) -> Vec<Shown
             folded: row.folded.then(|| {
                 let mut tally = Tally::default();
                 for child in trace.children(Some(row.lane)) {
-                    tally.add(&trace.state_at(child, view_us));
+                    tally.add(phase_at(trace, child, view_us));
                 }
                 tally
             }),
