@@ -97,9 +97,13 @@ impl Trace {
             return LaneNow::Absent;
         };
         let events = self.events();
-        let upto = info
-            .events
-            .partition_point(|&i| events[i as usize].t_us <= t_us);
+        // Most lanes, live, have had their last event by now: one read.
+        let upto = match info.events.last() {
+            Some(&i) if events[i as usize].t_us <= t_us => info.events.len(),
+            _ => info
+                .events
+                .partition_point(|&i| events[i as usize].t_us <= t_us),
+        };
         // The last event before `t_us` that says what the lane is doing
         // (log lines do not).
         for &i in info.events[..upto].iter().rev() {

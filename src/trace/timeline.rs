@@ -145,8 +145,16 @@ pub fn phase_at(trace: &Trace, lane: LaneId, t_us: u64) -> Phase {
     let Some(info) = trace.lane(lane) else {
         return Phase::Absent;
     };
-    let upto = info.steps.partition_point(|s| s.t_us() <= t_us);
-    match upto.checked_sub(1).map(|j| info.steps[j].change()) {
+    // Most lanes, live, have made their last step by now: one read.
+    let last = match info.steps.last() {
+        Some(step) if step.t_us() <= t_us => Some(*step),
+        Some(_) => {
+            let upto = info.steps.partition_point(|s| s.t_us() <= t_us);
+            upto.checked_sub(1).map(|j| info.steps[j])
+        }
+        None => None,
+    };
+    match last.map(Step::change) {
         None => Phase::Absent,
         Some(Change::To(State::Queued)) => Phase::Queued,
         Some(Change::To(State::Running)) => Phase::Running,
