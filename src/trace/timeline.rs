@@ -248,7 +248,7 @@ pub fn paint(
 #[cfg(test)]
 mod tests {
     use super::Cell::{self, *};
-    use super::paint;
+    use super::{Phase, paint, phase_at};
     use crate::trace::{Event, EventKind, Header, LaneId, Level, Trace};
 
     fn trace() -> Trace {
@@ -330,6 +330,44 @@ mod tests {
         }
         push(&mut t, 470_000, w, EventKind::Done);
         (t, w)
+    }
+
+    #[test]
+    fn the_phase_at_an_instant_agrees_with_the_full_state() {
+        let mut t = trace();
+        let lane = spawn(&mut t, 100, "worker");
+        run(&mut t, 100, lane);
+        wait(&mut t, 100, lane, "Sleep 500ms");
+        log(&mut t, 300, lane);
+        run(&mut t, 600, lane);
+        wait(&mut t, 600, lane, "Mutex::lock");
+        push(&mut t, 900, lane, EventKind::Done);
+        log(&mut t, 950, lane);
+        let expected = [
+            (0, Phase::Absent),
+            (100, Phase::Timer),
+            (300, Phase::Timer),
+            (599, Phase::Timer),
+            (600, Phase::Waiting),
+            (899, Phase::Waiting),
+            (900, Phase::Done),
+            (10_000, Phase::Done),
+        ];
+        for (at, phase) in expected {
+            assert_eq!(phase_at(&t, lane, at), phase, "at {at}");
+            // The full state (with what the lane waits on) says the same.
+            let full = match t.state_at(lane, at) {
+                crate::trace::LaneNow::Absent => Phase::Absent,
+                crate::trace::LaneNow::Waiting { on, .. } if on.starts_with("Sleep") => {
+                    Phase::Timer
+                }
+                crate::trace::LaneNow::Waiting { .. } => Phase::Waiting,
+                crate::trace::LaneNow::Done(_) => Phase::Done,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(full, phase, "state_at {at}");
+        }
+        assert_eq!(phase_at(&t, 99, 0), Phase::Absent, "no such lane");
     }
 
     #[test]
