@@ -125,25 +125,12 @@ impl Step {
     }
 }
 
-/// What a lane is doing at one instant, without what it waits on: all that
-/// counting lanes needs, read from the lane's packed steps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
-    /// Not spawned yet.
-    Absent,
-    Queued,
-    Running,
-    Timer,
-    Waiting,
-    Done,
-    Cancelled,
-    Failed,
-}
-
-/// The lane's phase at `t_us` (steps at exactly `t_us` included).
-pub fn phase_at(trace: &Trace, lane: LaneId, t_us: u64) -> Phase {
+/// What the lane is doing at the instant `t_us` (steps at exactly `t_us`
+/// included), as a cell: `Empty` before its spawn, its end after it. All
+/// that counting lanes needs, read from the lane's packed steps.
+pub fn phase_at(trace: &Trace, lane: LaneId, t_us: u64) -> Cell {
     let Some(info) = trace.lane(lane) else {
-        return Phase::Absent;
+        return Cell::Empty;
     };
     // Most lanes, live, have made their last step by now: one read.
     let last = match info.steps.last() {
@@ -155,14 +142,9 @@ pub fn phase_at(trace: &Trace, lane: LaneId, t_us: u64) -> Phase {
         None => None,
     };
     match last.map(Step::change) {
-        None => Phase::Absent,
-        Some(Change::To(State::Queued)) => Phase::Queued,
-        Some(Change::To(State::Running)) => Phase::Running,
-        Some(Change::To(State::Timer)) => Phase::Timer,
-        Some(Change::To(State::Waiting)) => Phase::Waiting,
-        Some(Change::End(Cell::Done)) => Phase::Done,
-        Some(Change::End(Cell::Cancelled)) => Phase::Cancelled,
-        Some(Change::End(_)) => Phase::Failed,
+        None => Cell::Empty,
+        Some(Change::To(state)) => state.cell(),
+        Some(Change::End(end)) => end,
     }
 }
 
@@ -248,7 +230,7 @@ pub fn paint(
 #[cfg(test)]
 mod tests {
     use super::Cell::{self, *};
-    use super::{Phase, paint, phase_at};
+    use super::{paint, phase_at};
     use crate::trace::{Event, EventKind, Header, LaneId, Level, Trace};
 
     fn trace() -> Trace {
@@ -333,7 +315,7 @@ mod tests {
     }
 
     #[test]
-    fn the_phase_at_an_instant_agrees_with_the_full_state() {
+    fn the_cell_at_an_instant_agrees_with_the_full_state() {
         let mut t = trace();
         let lane = spawn(&mut t, 100, "worker");
         run(&mut t, 100, lane);
@@ -344,30 +326,28 @@ mod tests {
         push(&mut t, 900, lane, EventKind::Done);
         log(&mut t, 950, lane);
         let expected = [
-            (0, Phase::Absent),
-            (100, Phase::Timer),
-            (300, Phase::Timer),
-            (599, Phase::Timer),
-            (600, Phase::Waiting),
-            (899, Phase::Waiting),
-            (900, Phase::Done),
-            (10_000, Phase::Done),
+            (0, Empty),
+            (100, Timer),
+            (300, Timer),
+            (599, Timer),
+            (600, Waiting),
+            (899, Waiting),
+            (900, Done),
+            (10_000, Done),
         ];
         for (at, phase) in expected {
             assert_eq!(phase_at(&t, lane, at), phase, "at {at}");
             // The full state (with what the lane waits on) says the same.
             let full = match t.state_at(lane, at) {
-                crate::trace::LaneNow::Absent => Phase::Absent,
-                crate::trace::LaneNow::Waiting { on, .. } if on.starts_with("Sleep") => {
-                    Phase::Timer
-                }
-                crate::trace::LaneNow::Waiting { .. } => Phase::Waiting,
-                crate::trace::LaneNow::Done(_) => Phase::Done,
+                crate::trace::LaneNow::Absent => Cell::Empty,
+                crate::trace::LaneNow::Waiting { on, .. } if on.starts_with("Sleep") => Timer,
+                crate::trace::LaneNow::Waiting { .. } => Waiting,
+                crate::trace::LaneNow::Done(_) => Done,
                 other => panic!("{other:?}"),
             };
             assert_eq!(full, phase, "state_at {at}");
         }
-        assert_eq!(phase_at(&t, 99, 0), Phase::Absent, "no such lane");
+        assert_eq!(phase_at(&t, 99, 0), Empty, "no such lane");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::trace::query::sleep_us;
-use crate::trace::timeline::{Phase, phase_at};
+use crate::trace::timeline::{Cell, phase_at};
 use crate::trace::{EventKind, LaneId, LaneNow, Trace};
 
 use super::lesson::{LessonState, Row, scroll_to_keep};
@@ -44,15 +44,15 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, phase: Phase) {
-        match phase {
-            Phase::Absent => return,
-            Phase::Queued => self.queued += 1,
-            Phase::Running => self.running += 1,
-            Phase::Timer | Phase::Waiting => self.waiting += 1,
-            Phase::Done => self.done += 1,
-            Phase::Cancelled => self.cancelled += 1,
-            Phase::Failed => self.failed += 1,
+    fn add(&mut self, now: Cell) {
+        match now {
+            Cell::Empty => return,
+            Cell::Queued => self.queued += 1,
+            Cell::Running => self.running += 1,
+            Cell::Timer | Cell::Waiting => self.waiting += 1,
+            Cell::Done => self.done += 1,
+            Cell::Cancelled => self.cancelled += 1,
+            Cell::Failed => self.failed += 1,
         }
         self.total += 1;
     }
@@ -164,10 +164,10 @@ impl<'t> Snapshot<'t> {
         };
         // Counting needs only each lane's phase, read from its packed steps.
         let phase_of = |lane: LaneId| match phase_at(trace, lane, view_us) {
-            Phase::Queued | Phase::Timer | Phase::Waiting
+            Cell::Queued | Cell::Timer | Cell::Waiting
                 if blocking.is_some_and(|b| b.lane == lane) =>
             {
-                Phase::Running
+                Cell::Running
             }
             phase => phase,
         };
@@ -208,7 +208,7 @@ impl<'t> Snapshot<'t> {
             let phase = phase_of(lane);
             // Only a waiting lane has a line to mark: only then is its
             // wait looked up.
-            if matches!(phase, Phase::Timer | Phase::Waiting)
+            if matches!(phase, Cell::Timer | Cell::Waiting)
                 && let LaneNow::Waiting {
                     on,
                     line: Some(line),
