@@ -317,7 +317,11 @@ impl Knob {
         }
     }
 
-    /// Parses a value typed by the learner.
+    /// Parses a value typed by the learner. One syntax everywhere (the
+    /// command line, the knobs popup): a whole number is decimal digits,
+    /// optionally grouped by `_` (`10_000`), with no sign, spaces or leading
+    /// zeros; a boolean is `true` or `false`, in any case; a choice is one
+    /// of its names, as written.
     pub fn parse(&self, text: &str) -> Result<KnobValue, KnobError> {
         let bad = || KnobError::BadValue {
             knob: self.name.clone(),
@@ -325,13 +329,13 @@ impl Knob {
             accepts: self.accepts(),
         };
         match &self.default {
-            DefaultValue::Bool(_) => match text {
-                "true" | "yes" | "on" | "1" => Ok(KnobValue::Bool(true)),
-                "false" | "no" | "off" | "0" => Ok(KnobValue::Bool(false)),
+            DefaultValue::Bool(_) => match text.to_ascii_lowercase().as_str() {
+                "true" => Ok(KnobValue::Bool(true)),
+                "false" => Ok(KnobValue::Bool(false)),
                 _ => Err(bad()),
             },
             DefaultValue::Int(_) => {
-                let value: u64 = text.trim().replace('_', "").parse().map_err(|_| bad())?;
+                let value = parse_whole(text).ok_or_else(bad)?;
                 if value < self.min.unwrap_or(0) || value > self.max.unwrap_or(u64::MAX) {
                     return Err(bad());
                 }
@@ -347,10 +351,39 @@ impl Knob {
     }
 }
 
+/// `1500`, `10_000`: digits, `_` only between digits, no leading zero.
+fn parse_whole(text: &str) -> Option<u64> {
+    let groups_ok = text
+        .split('_')
+        .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()));
+    let digits: String = text.chars().filter(|c| *c != '_').collect();
+    if !groups_ok || (digits.len() > 1 && digits.starts_with('0')) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// `text` as one printable line: control characters (a newline, an escape)
+/// written as escapes, so an error message is always one line and never
+/// drives the terminal.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
 /// Why a knob setting was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KnobError {
     Malformed(String),
+    /// The same knob set twice in one command.
+    Repeated(String),
     Unknown {
         lesson: String,
         knob: String,
@@ -367,14 +400,29 @@ impl fmt::Display for KnobError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KnobError::Malformed(text) => {
-                write!(f, "'{text}' is not a knob setting; write it as name=value")
+                write!(
+                    f,
+                    "'{}' is not a knob setting; write it as name=value",
+                    printable(text)
+                )
+            }
+            KnobError::Repeated(knob) => {
+                write!(
+                    f,
+                    "knob '{}' is given twice; give each knob once",
+                    printable(knob)
+                )
             }
             KnobError::Unknown {
                 lesson,
                 knob,
                 valid,
             } if valid.is_empty() => {
-                write!(f, "lesson '{lesson}' has no knob '{knob}'; it has no knobs")
+                write!(
+                    f,
+                    "lesson '{lesson}' has no knob '{}'; it has no knobs",
+                    printable(knob)
+                )
             }
             KnobError::Unknown {
                 lesson,
@@ -383,7 +431,8 @@ impl fmt::Display for KnobError {
             } => {
                 write!(
                     f,
-                    "lesson '{lesson}' has no knob '{knob}'; its knobs: {}",
+                    "lesson '{lesson}' has no knob '{}'; its knobs: {}",
+                    printable(knob),
                     valid.join(", ")
                 )
             }
@@ -392,7 +441,11 @@ impl fmt::Display for KnobError {
                 value,
                 accepts,
             } => {
-                write!(f, "knob '{knob}' cannot be '{value}'; it takes {accepts}")
+                write!(
+                    f,
+                    "knob '{knob}' cannot be '{}'; it takes {accepts}",
+                    printable(value)
+                )
             }
         }
     }
@@ -453,12 +506,16 @@ impl Lesson {
     /// The defaults with `settings` (`name=value`) applied, in declaration order.
     pub fn knobs_with<S: AsRef<str>>(&self, settings: &[S]) -> Result<Knobs, KnobError> {
         let mut values: Vec<(String, KnobValue)> = self.default_knobs().values().to_vec();
+        let mut given: Vec<&str> = Vec::new();
         for setting in settings {
             let setting = setting.as_ref();
             let (name, value) = setting
                 .split_once('=')
                 .ok_or_else(|| KnobError::Malformed(setting.to_string()))?;
-            let (name, value) = (name.trim(), value.trim());
+            if given.contains(&name) {
+                return Err(KnobError::Repeated(name.to_string()));
+            }
+            given.push(name);
             let knob =
                 self.knobs
                     .iter()

@@ -39,7 +39,9 @@ enum Command {
     Open {
         /// The lesson's id, as `lanes list` shows it.
         id: String,
-        /// Change a knob from its default, as name=value (repeatable).
+        /// Change a knob from its default, as name=value, once per knob. A whole
+        /// number is digits, optionally grouped by _ (10_000); a boolean is true
+        /// or false; a choice is one of its names.
         #[arg(long = "knob", value_name = "NAME=VALUE")]
         knobs: Vec<String>,
         /// Start playing at once (for demos and recordings).
@@ -53,7 +55,9 @@ enum Command {
     Run {
         /// The lesson's id, as `lanes list` shows it.
         id: String,
-        /// Change a knob from its default, as name=value (repeatable).
+        /// Change a knob from its default, as name=value, once per knob. A whole
+        /// number is digits, optionally grouped by _ (10_000); a boolean is true
+        /// or false; a choice is one of its names.
         #[arg(long = "knob", value_name = "NAME=VALUE")]
         knobs: Vec<String>,
         /// `text` draws the lanes as plain text; `jsonl` prints the lanes-trace/1 trace.
@@ -218,7 +222,8 @@ fn find(id: &str) -> Result<&'static Lesson, UsageError> {
     let catalog = lessons()?;
     catalog.lesson(id).ok_or_else(|| {
         UsageError(format!(
-            "unknown lesson '{id}'; lessons: {}",
+            "unknown lesson '{}'; lessons: {}",
+            lanes::catalog::printable(id),
             catalog.ids().join(", ")
         ))
     })
@@ -253,7 +258,11 @@ fn list(with_hint: bool) -> Result<(), Failure> {
 fn run(id: &str, settings: &[String], format: &str) -> Result<(), Failure> {
     let lesson = find(id)?;
     if !matches!(format, "text" | "jsonl") {
-        return Err(UsageError(format!("unknown format '{format}'; formats: text, jsonl")).into());
+        return Err(UsageError(format!(
+            "unknown format '{}'; formats: text, jsonl",
+            lanes::catalog::printable(format)
+        ))
+        .into());
     }
     let knobs = lesson
         .knobs_with(settings)

@@ -461,3 +461,73 @@ fn the_mutex_chart_shows_every_turn() {
         }
     }
 }
+
+/// One syntax for knob values, on the command line as in the knobs popup:
+/// digits (grouped by `_` if wished) with no sign, space or leading zero;
+/// `true` or `false` in any case; a repeated knob is refused.
+#[test]
+fn knob_values_have_one_syntax() {
+    for bad in [
+        "requests=+5",
+        "requests= 5",
+        "requests=00005",
+        "requests=-0",
+        "requests=5_",
+        "requests=_5",
+    ] {
+        assert_usage_error(
+            &["run", "semaphore", "--knob", bad],
+            &[
+                "knob 'requests' cannot be",
+                "a whole number from 1 to 10000",
+            ],
+        );
+    }
+    for good in ["requests=10_000", "requests=5"] {
+        let out = lanes(&["run", "semaphore", "--knob", good, "--knob", "permits=100"]);
+        assert_eq!(out.status.code(), Some(0), "{good}: {}", stderr(&out));
+    }
+    for (value, shown) in [("TRUE", "lock=true"), ("False", "lock=false")] {
+        let out = lanes(&["run", "mutex", "--knob", &format!("lock={value}")]);
+        assert!(
+            stdout(&out).starts_with(&format!("mutex  {shown}")),
+            "{}",
+            stdout(&out)
+        );
+    }
+    for bad in ["lock=yes", "lock=1", "lock=on"] {
+        assert_usage_error(&["run", "mutex", "--knob", bad], &["takes true or false"]);
+    }
+    assert_usage_error(
+        &[
+            "run",
+            "semaphore",
+            "--knob",
+            "requests=5",
+            "--knob",
+            "requests=6",
+        ],
+        &["knob 'requests' is given twice"],
+    );
+}
+
+/// An id or a knob with a newline or an escape in it is shown escaped, on
+/// one line: an error message never drives the terminal.
+#[test]
+fn control_characters_in_arguments_are_escaped() {
+    for args in [
+        vec!["run", "sem\naphore"],
+        vec!["run", "semaphore", "--knob", "requ\u{1b}[31mests=5"],
+        vec!["run", "semaphore", "--knob", "requests=5\n"],
+        vec!["run", "semaphore", "--format", "te\rxt"],
+    ] {
+        let out = lanes(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err:?}");
+        assert!(
+            !err.trim_end().chars().any(char::is_control),
+            "{args:?}: {err:?}"
+        );
+    }
+}
