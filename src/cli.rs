@@ -104,6 +104,7 @@ pub fn main() -> i32 {
             eprintln!("error: {message}");
             1
         }
+        Err(Failure::Signalled(code)) => code,
     }
 }
 
@@ -114,6 +115,8 @@ enum Failure {
     Usage(String),
     Runtime(String),
     Output(io::Error),
+    /// Ended by a signal: exit with this code (128 + its number), quietly.
+    Signalled(i32),
 }
 
 impl From<io::Error> for Failure {
@@ -183,7 +186,10 @@ fn interface_with(opening: Option<Opening>, theme: Theme) -> Result<(), Failure>
         app.open_lesson(lesson, knobs, play);
         app.quit_on_back = true;
     }
-    lanes::ui::terminal::run(app).map_err(Failure::Runtime)
+    match lanes::ui::terminal::run(app).map_err(Failure::Runtime)? {
+        0 => Ok(()),
+        code => Err(Failure::Signalled(code)),
+    }
 }
 
 /// Help and version print as clap has them; real errors become one line.

@@ -587,17 +587,39 @@ fn ctrl_c_quits_from_the_lesson_screen() {
     tui.assert_exited_cleanly("Ctrl-C in the lesson");
 }
 
+/// Every signal that would end lanes restores the terminal and exits with
+/// 128 + its number, as a shell expects of a program a signal ended.
 #[test]
-fn sigterm_restores_the_terminal() {
-    let mut tui = Tui::start("sigterm", &["open", "semaphore", "--play"], 120, 36);
-    tui.wait_until("the lesson playing", START, |s| Status::of(s).is("playing"));
-    let killed = std::process::Command::new("kill")
-        .arg("-TERM")
-        .arg(tui.pid().to_string())
-        .status()
-        .expect("run kill");
-    assert!(killed.success());
-    tui.assert_exited_cleanly("SIGTERM");
+fn signals_restore_the_terminal_and_set_the_exit_code() {
+    for (name, number) in [
+        ("TERM", 15),
+        ("INT", 2),
+        ("HUP", 1),
+        ("QUIT", 3),
+        ("USR1", 10),
+        ("USR2", 12),
+    ] {
+        let mut tui = Tui::start(
+            &format!("sig{name}"),
+            &["open", "semaphore", "--play"],
+            120,
+            36,
+        );
+        tui.wait_until("the lesson playing", START, |s| Status::of(s).is("playing"));
+        let killed = std::process::Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(tui.pid().to_string())
+            .status()
+            .expect("run kill");
+        assert!(killed.success());
+        let status = tui.wait_exit(EXIT);
+        assert_eq!(
+            status.exit_code(),
+            128 + number,
+            "SIG{name}: exited with {status}"
+        );
+        tui.assert_restored();
+    }
 }
 
 #[test]

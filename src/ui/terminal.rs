@@ -7,7 +7,7 @@
 
 use std::io::{self, stdout};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
@@ -59,7 +59,10 @@ fn restore() {
     }
 }
 
-pub fn run(app: App) -> Result<(), String> {
+/// Runs the interface until the learner quits or a signal ends it.
+/// Returns the exit code: 0, or 128 + the signal's number when one ended
+/// it, as a shell expects of a program killed by a signal.
+pub fn run(app: App) -> Result<i32, String> {
     let stop = Arc::new(AtomicBool::new(false));
     watch_signals(Arc::clone(&stop))?;
     let mut terminal = init().map_err(|e| {
@@ -68,8 +71,15 @@ pub fn run(app: App) -> Result<(), String> {
     })?;
     let result = event_loop(&mut terminal, app, &stop).map_err(|e| format!("terminal: {e}"));
     restore();
-    result
+    result?;
+    Ok(match SIGNALLED.load(Ordering::Acquire) {
+        0 => 0,
+        signal => 128 + signal,
+    })
 }
+
+/// The signal that ended the interface, or 0.
+static SIGNALLED: AtomicI32 = AtomicI32::new(0);
 
 fn init() -> io::Result<DefaultTerminal> {
     ACTIVE.store(true, Ordering::Release);
@@ -78,16 +88,21 @@ fn init() -> io::Result<DefaultTerminal> {
     ratatui::Terminal::new(CrosstermBackend::new(stdout()))
 }
 
-/// SIGTERM, SIGHUP (the terminal was closed) and SIGINT: stop the loop; if
-/// it has not stopped within the grace period, restore and exit from here.
+/// Every signal whose default would end lanes with the terminal still raw:
+/// SIGTERM, SIGINT, SIGHUP (the terminal was closed), SIGQUIT, SIGUSR1 and
+/// SIGUSR2. Each stops the loop; if it has not stopped within the grace
+/// period, the terminal is restored and the process exits from here. Either
+/// way the exit code is 128 + the signal's number.
 fn watch_signals(stop: Arc<AtomicBool>) -> Result<(), String> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])
-        .map_err(|e| format!("signals: {e}"))?;
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2])
+            .map_err(|e| format!("signals: {e}"))?;
     std::thread::Builder::new()
         .name("lanes-signals".into())
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
+                SIGNALLED.store(signal, Ordering::Release);
                 stop.store(true, Ordering::Relaxed);
                 std::thread::sleep(SIGNAL_GRACE);
                 restore();
