@@ -446,10 +446,36 @@ fn set_marks(table: &mut dyn TableLike, before: Marks, after: Marks) {
     }
 }
 
+/// A progress file is a few kilobytes; past this size a file is not one,
+/// and reading it all (a 60 MB log file put there by mistake) would only
+/// stall the start.
+const MAX_BYTES: u64 = 1 << 20;
+
+/// Up to `MAX_BYTES` of the file, or why not.
+fn read_bounded(path: &Path) -> io::Result<Result<Vec<u8>, String>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    fs::File::open(path)?
+        .take(MAX_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(if bytes.len() as u64 > MAX_BYTES {
+        Err(format!(
+            "it is over {} KiB, too big to be one",
+            MAX_BYTES / 1024
+        ))
+    } else {
+        Ok(bytes)
+    })
+}
+
 /// Reads and checks the file at `path`.
 fn read(path: &Path) -> Read {
-    match fs::read(path) {
-        Ok(bytes) => match parse(&bytes) {
+    match read_bounded(path) {
+        Ok(Err(why)) => Read::Bad(format!(
+            "progress file {} is damaged ({why})",
+            path.display()
+        )),
+        Ok(Ok(bytes)) => match parse(&bytes) {
             Ok(disk) => Read::Good(disk),
             Err(why) => Read::Bad(format!(
                 "progress file {} is damaged ({why})",
@@ -514,6 +540,7 @@ fn describe(error: &toml::de::Error, text: &str) -> String {
 /// Renames a bad file to `<name>.corrupt` (or `.corrupt.2`, `.corrupt.3`, …
 /// if earlier ones are still there: an older bad file is kept too).
 fn set_aside(path: &Path) -> io::Result<PathBuf> {
+    let path = &followed(path);
     let mut base = path.as_os_str().to_owned();
     base.push(".corrupt");
     let free = (1..=100)
@@ -533,6 +560,9 @@ fn set_aside(path: &Path) -> io::Result<PathBuf> {
 /// Writes `contents` to a temporary file beside `path`, flushes it to disk,
 /// then renames it over `path`: readers see the old file or the new one.
 fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
+    // A progress file kept elsewhere through a symlink stays there: the
+    // new file replaces the link's target, not the link.
+    let path = &followed(path);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -545,6 +575,24 @@ fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
         let _ = fs::remove_file(&temp);
     }
     result
+}
+
+/// `path` with its symlinks followed (a link to a link included), as far
+/// as they lead; a link to nothing leads to where its target would be.
+fn followed(path: &Path) -> PathBuf {
+    let mut path = path.to_path_buf();
+    // As many hops as the kernel allows before it calls it a loop.
+    for _ in 0..40 {
+        let is_link = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+        let Some(target) = is_link.then(|| fs::read_link(&path).ok()).flatten() else {
+            break;
+        };
+        path = match path.parent() {
+            Some(dir) if target.is_relative() => dir.join(target),
+            _ => target,
+        };
+    }
+    path
 }
 
 fn write_and_rename(temp: &Path, path: &Path, contents: &[u8]) -> io::Result<()> {
@@ -1134,6 +1182,54 @@ theme = \"dark\"
             "an empty override is no override"
         );
         assert_eq!(path_from(None, None), None);
+    }
+
+    #[test]
+    fn a_symlinked_file_stays_a_symlink() {
+        let dir = scratch("symlink");
+        let real = dir.join("elsewhere").join("mine.toml");
+        fs::create_dir_all(real.parent().unwrap()).unwrap();
+        fs::write(&real, "# kept\n").unwrap();
+        let path = dir.join("progress.toml");
+        std::os::unix::fs::symlink("elsewhere/mine.toml", &path).unwrap();
+        let (mut progress, warning) = Progress::load(&path);
+        assert_eq!(warning, None);
+        progress.mark_opened("join");
+        progress.save().unwrap();
+        assert!(
+            fs::symlink_metadata(&path)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let text = fs::read_to_string(&real).unwrap();
+        assert!(
+            text.starts_with("# kept") && text.contains("[lesson.join]"),
+            "{text}"
+        );
+        assert!(Progress::load(&path).0.marks("join").opened);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_huge_file_is_given_up_on_without_reading_it_all() {
+        let dir = scratch("huge");
+        let path = dir.join("progress.toml");
+        let big = vec![b'#'; (MAX_BYTES as usize) * 3];
+        fs::write(&path, &big).unwrap();
+        let start = std::time::Instant::now();
+        let (progress, warning) = Progress::load(&path);
+        let warning = warning.expect("reported");
+        assert!(warning.contains("too big"), "{warning}");
+        assert!(!warning.contains('\n'));
+        assert_eq!(progress.marks("join"), Marks::default());
+        // Kept, whole, beside it.
+        assert_eq!(
+            fs::read(dir.join("progress.toml.corrupt")).unwrap().len(),
+            big.len()
+        );
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
