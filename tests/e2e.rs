@@ -156,6 +156,13 @@ impl Tui {
         writer.flush().expect("send keys");
     }
 
+    /// Sends raw bytes, valid keys or not.
+    fn send_bytes(&mut self, bytes: &[u8]) {
+        let writer = self.writer.as_mut().expect("the terminal is open");
+        writer.write_all(bytes).expect("send bytes");
+        writer.flush().expect("send bytes");
+    }
+
     /// The screen as drawn now.
     fn screen(&self) -> vt100::Screen {
         lock(&self.output).parser.screen().clone()
@@ -715,5 +722,37 @@ fn closing_the_terminal_ends_lanes() {
             tui.screen().contents()
         );
         thread::sleep(POLL);
+    }
+}
+
+/// A stray byte or an unfinished escape sequence never stops the screen: a
+/// playing lesson keeps moving after it, and Ctrl-C still quits.
+#[test]
+fn stray_bytes_never_stall_the_screen() {
+    for (name, bytes) in [
+        ("c0", &b"\xc0"[..]),
+        ("e9", b"\xe9"),
+        ("e1", b"\xe1"),
+        ("csi", b"\x1b["),
+        ("ss3", b"\x1bO"),
+        ("mouse", b"\x1b[<0;10"),
+    ] {
+        let mut tui = Tui::start(
+            &format!("stray-{name}"),
+            &["open", "semaphore", "--play"],
+            120,
+            36,
+        );
+        tui.wait_until("the lesson playing", START, |s| Status::of(s).is("playing"));
+        // Slow, so that the run is still going when the bytes arrive.
+        tui.send("----");
+        let before = Status::of(&tui.screen()).t.unwrap_or(0.0);
+        tui.send_bytes(bytes);
+        tui.wait_until(&format!("frames after {name}"), SHOW, |s| {
+            let status = Status::of(s);
+            status.t.is_some_and(|t| t > before + 0.05) || status.is("finished")
+        });
+        tui.send(CTRL_C);
+        tui.assert_exited_cleanly(&format!("Ctrl-C after {name}"));
     }
 }

@@ -1,13 +1,19 @@
 //! The terminal's lifetime and the event loop. The terminal is restored on
-//! every way out: a normal quit, an error, a panic (ratatui's hook, plus
-//! mouse capture off), Ctrl-C (a key in raw mode), and SIGTERM, SIGHUP and
-//! SIGINT (a signal thread asks the loop to stop, and ends the process
-//! itself if the loop cannot: when the terminal is closed, crossterm's
-//! `event::poll` can spin on the dead terminal and never return).
+//! every way out: a normal quit, an error, a panic (see
+//! `install_panic_hook`), and every signal that would end the process (a
+//! signal thread asks the loop to stop, and ends the process itself if the
+//! loop cannot).
+//!
+//! Input is read on a thread of its own, so that nothing a terminal sends
+//! can hold up drawing: a stray byte or an unfinished escape sequence
+//! leaves crossterm's reader waiting for more, not the frame loop. Ctrl-C
+//! is the terminal's own interrupt (raw mode, with `ISIG` back on), so it
+//! quits whatever state the key parser is in.
 
 use std::io::{self, stdout};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
@@ -72,45 +78,82 @@ pub fn run(app: App) -> Result<i32, String> {
     let result = event_loop(&mut terminal, app, &stop).map_err(|e| format!("terminal: {e}"));
     restore();
     result?;
-    Ok(match SIGNALLED.load(Ordering::Acquire) {
-        0 => 0,
-        signal => 128 + signal,
-    })
+    Ok(EXIT_CODE.load(Ordering::Acquire))
 }
 
-/// The signal that ended the interface, or 0.
-static SIGNALLED: AtomicI32 = AtomicI32::new(0);
+/// The exit code a signal asked for (0 until one comes, and for Ctrl-C).
+static EXIT_CODE: AtomicI32 = AtomicI32::new(0);
 
 fn init() -> io::Result<DefaultTerminal> {
     ACTIVE.store(true, Ordering::Release);
     enable_raw_mode()?;
+    interrupt_on_ctrl_c()?;
     execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
     ratatui::Terminal::new(CrosstermBackend::new(stdout()))
+}
+
+/// Raw mode turns the terminal's signals off, so Ctrl-C reaches lanes only
+/// as a key, which a half-read escape sequence can swallow. With `ISIG`
+/// back on, the terminal itself turns Ctrl-C into SIGINT (and Ctrl-\ into
+/// SIGQUIT) whatever the input holds. Ctrl-Z stays off: a suspended
+/// interface would leave the shell in raw mode.
+fn interrupt_on_ctrl_c() -> io::Result<()> {
+    use rustix::termios::{LocalModes, OptionalActions, SpecialCodeIndex, tcgetattr, tcsetattr};
+    let stdin = io::stdin();
+    let mut termios = tcgetattr(&stdin)?;
+    termios.local_modes |= LocalModes::ISIG;
+    termios.special_codes[SpecialCodeIndex::VSUSP] = 0;
+    tcsetattr(&stdin, OptionalActions::Now, &termios)?;
+    Ok(())
 }
 
 /// Every signal whose default would end lanes with the terminal still raw:
 /// SIGTERM, SIGINT, SIGHUP (the terminal was closed), SIGQUIT, SIGUSR1 and
 /// SIGUSR2. Each stops the loop; if it has not stopped within the grace
 /// period, the terminal is restored and the process exits from here. Either
-/// way the exit code is 128 + the signal's number.
+/// way the exit code is 128 + the signal's number, except for Ctrl-C: a
+/// SIGINT that the terminal sent, not another process, is the learner
+/// quitting, exit code 0.
 fn watch_signals(stop: Arc<AtomicBool>) -> Result<(), String> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
+    use signal_hook::iterator::SignalsInfo;
+    use signal_hook::iterator::exfiltrator::WithOrigin;
     let mut signals =
-        signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2])
+        SignalsInfo::<WithOrigin>::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2])
             .map_err(|e| format!("signals: {e}"))?;
     std::thread::Builder::new()
         .name("lanes-signals".into())
         .spawn(move || {
-            if let Some(signal) = signals.forever().next() {
-                SIGNALLED.store(signal, Ordering::Release);
+            if let Some(origin) = signals.forever().next() {
+                let ctrl_c = origin.signal == SIGINT && origin.process.is_none();
+                let code = if ctrl_c { 0 } else { 128 + origin.signal };
+                EXIT_CODE.store(code, Ordering::Release);
                 stop.store(true, Ordering::Relaxed);
                 std::thread::sleep(SIGNAL_GRACE);
                 restore();
-                std::process::exit(128 + signal);
+                std::process::exit(code);
             }
         })
         .map_err(|e| format!("signals: {e}"))?;
     Ok(())
+}
+
+/// Reads the terminal's events on their own thread and hands them over.
+/// The thread ends when the receiver is gone or the input fails.
+fn read_input() -> Receiver<io::Result<Event>> {
+    let (events, received) = mpsc::channel();
+    let _ = std::thread::Builder::new()
+        .name("lanes-input".into())
+        .spawn(move || {
+            loop {
+                let event = event::read();
+                let failed = event.is_err();
+                if events.send(event).is_err() || failed {
+                    return;
+                }
+            }
+        });
+    received
 }
 
 /// Whether the screen changes by itself: a lesson playing, replaying or
@@ -131,6 +174,7 @@ fn moving(app: &App) -> bool {
 }
 
 fn event_loop(terminal: &mut DefaultTerminal, mut app: App, stop: &AtomicBool) -> io::Result<()> {
+    let input = read_input();
     let mut last = Instant::now();
     while !app.quit && !stop.load(Ordering::Relaxed) {
         let now = Instant::now();
@@ -146,10 +190,18 @@ fn event_loop(terminal: &mut DefaultTerminal, mut app: App, stop: &AtomicBool) -
         }
         let deadline = now + if moving(&app) { FRAME } else { IDLE };
         while let Some(wait) = deadline.checked_duration_since(Instant::now()) {
-            if !event::poll(wait)? {
-                break;
-            }
-            let action = match event::read()? {
+            let event = match input.recv_timeout(wait) {
+                Ok(Ok(event)) => event,
+                Err(RecvTimeoutError::Timeout) => break,
+                // The input is gone (end of input, a terminal closed
+                // without a hang-up): nobody is there to quit, so lanes
+                // ends as if the terminal had hung up.
+                Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => {
+                    EXIT_CODE.store(128 + signal_hook::consts::SIGHUP, Ordering::Release);
+                    return Ok(());
+                }
+            };
+            let action = match event {
                 Event::Key(key) => action_for(app.context(), key),
                 Event::Mouse(mouse) => action_for_mouse(mouse),
                 Event::Resize(..) => {
