@@ -92,6 +92,7 @@ impl App {
 
     pub fn context(&self) -> Context {
         match &self.screen {
+            _ if self.drawn.too_small => Context::TooSmall,
             _ if self.help => Context::Help,
             Screen::Picker if self.picker.filtering => Context::Filter,
             Screen::Picker => Context::Picker,
@@ -212,9 +213,10 @@ impl App {
             return;
         }
         self.redraw = true;
-        // Behind the "terminal too small" screen, keys do nothing but quit.
+        // Behind the "terminal too small" screen, keys do nothing but quit
+        // (`q` there is Quit, whatever the screen behind it).
         if self.drawn.too_small {
-            if matches!(action, Action::Quit | Action::Back) {
+            if action == Action::Quit {
                 self.quit = true;
             }
             return;
@@ -762,7 +764,10 @@ mod tests {
         );
         assert!(lesson(&app).at_start());
         assert_eq!(lesson(&app).answer, None);
-        assert_eq!(app.context(), Context::Lesson);
+        assert!(lesson(&app).knob_editor.is_none(), "o opened nothing");
+        assert_eq!(app.context(), Context::TooSmall);
+        press(&mut app, &[KeyCode::Esc]);
+        assert!(!app.quit, "Esc does not quit from behind it");
         press(&mut app, &[KeyCode::Char('q')]);
         assert!(app.quit);
     }

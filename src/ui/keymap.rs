@@ -15,6 +15,8 @@ pub enum Context {
     Lesson,
     Knobs,
     Help,
+    /// Behind the "terminal too small" screen: only quitting works.
+    TooSmall,
 }
 
 /// One binding: the keys, what they do, and how help shows them.
@@ -117,6 +119,7 @@ pub static KEYMAP: &[Binding] = &[
     bind(Knobs, &[Enter], Action::KnobApply, "Enter", "restart with these knobs", KNOBS, 1),
     bind(Knobs, &[Esc, Char('q'), Char('o')], Action::Back, "Esc", "close, change nothing", KNOBS, 1),
     bind(Help, &[Esc, Char('q'), Char('?')], Action::ToggleHelp, "Esc", "close help", HELP, 1),
+    bind(TooSmall, &[Char('q')], Action::Quit, "q", "quit", HELP, 1),
     bind(Help, &[Up, Char('k')], Action::Up, "↑/k", "scroll help up", HELP, 0),
     bind(Help, &[Down, Char('j')], Action::Down, "↓/j", "scroll help down", HELP, 0),
 ];
@@ -245,7 +248,7 @@ mod tests {
     #[test]
     fn ctrl_c_quits_everywhere() {
         let ctrl_c = KeyEvent::new(Char('c'), KeyModifiers::CONTROL);
-        for context in [Picker, Filter, Lesson, Knobs, Help] {
+        for context in [Picker, Filter, Lesson, Knobs, Help, TooSmall] {
             assert_eq!(action_for(context, ctrl_c), Some(Action::Quit));
         }
     }
