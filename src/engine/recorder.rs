@@ -20,10 +20,9 @@ use crate::trace::{Batch, EndReason, Event, EventKind, LaneId, Level, TextId};
 /// that never ends cannot grow the trace without bound (about 50 MB).
 pub const MAX_EVENTS: usize = 1_000_000;
 
-/// In a real-clock lesson, a poll that keeps the thread this long counts as
-/// blocking. Shorter stretches are scheduling noise (the thread can be
-/// preempted mid-poll on a busy machine) and are not shown.
-const BLOCKING_MIN_US: u64 = 20_000;
+/// In a real-clock lesson every poll is timed, and what it took becomes
+/// virtual time in whole milliseconds (tokio's timers tick in them): a
+/// poll of half a millisecond or more counts, however short the block.
 
 /// In a virtual-time lesson, a poll that blocks the thread this long is
 /// worth a warning: the timeline does not show it. The bar is high so that
@@ -95,6 +94,8 @@ pub(crate) struct Recorder {
     debt_us: u64,
     /// Once set, time reads return this (the runtime is shutting down).
     frozen_us: Option<u64>,
+    /// When the outermost poll in progress began (real-clock lessons only).
+    poll_started: Option<std::time::Instant>,
     /// Tokio's clock is behind by `debt_us`: lanes must not run (and set
     /// timers against the old time) until the driver has moved it.
     behind: bool,
@@ -135,6 +136,7 @@ impl Recorder {
             cached_now_us: 0,
             debt_us: 0,
             frozen_us: None,
+            poll_started: None,
             behind: false,
             lanes: Vec::new(),
             current: None,
@@ -337,6 +339,9 @@ impl Recorder {
         self.poll_depth += 1;
         if self.poll_depth == 1 {
             self.signals.watchdog.poll_started(lane);
+            if self.clock == Clock::Real {
+                self.poll_started = Some(std::time::Instant::now());
+            }
         }
         let Some(index) = self.lane_index(lane) else {
             return frame;
@@ -431,10 +436,17 @@ impl Recorder {
 
     fn restore(&mut self, frame: Frame, child_pending: bool) {
         self.poll_depth -= 1;
-        if self.poll_depth == 0
-            && let Some(blocked_us) = self.signals.watchdog.poll_ended()
-        {
-            self.blocked(blocked_us);
+        if self.poll_depth == 0 {
+            let watched = self.signals.watchdog.poll_ended();
+            // A real-clock lesson times each poll itself; the watchdog only
+            // spots long blocks, and is enough for a virtual-time warning.
+            let took = match self.poll_started.take() {
+                Some(start) => Some(start.elapsed().as_micros() as u64),
+                None => watched,
+            };
+            if let Some(us) = took {
+                self.blocked(us);
+            }
         }
         self.current = frame.outer_lane;
         self.frame_wait = frame.outer_wait;
@@ -444,9 +456,9 @@ impl Recorder {
     /// The poll that just ended kept the thread for `us` of real time.
     fn blocked(&mut self, us: u64) {
         match self.clock {
-            Clock::Real if us >= BLOCKING_MIN_US => {
-                // Whole milliseconds: tokio's timers tick in milliseconds,
-                // so a fraction would skew every later timer a little.
+            // Whole milliseconds: tokio's timers tick in milliseconds, so a
+            // fraction would skew every later timer a little.
+            Clock::Real if us >= 500 => {
                 self.add_debt((us + 500) / 1000 * 1000);
                 self.signals.wake_driver();
             }

@@ -224,3 +224,19 @@ fn deterministic_with_tokio_sleep() {
     assert_deterministic("blocking", &["sleep=tokio"]);
     assert_deterministic("blocking", &["sleep=tokio", "nap_ms=300", "block_ms=700"]);
 }
+
+/// A short block is recorded as the time it took, however short: 5 ms of
+/// `std::thread::sleep` show as 5 ms of running (measured, so a busy machine
+/// may add a little).
+#[test]
+fn a_short_block_takes_the_time_it_really_took() {
+    let trace = run("blocking", &["block_ms=5"]);
+    let blocker = lane(&trace, "blocker");
+    let done = done_at(&trace, blocker);
+    assert!(
+        (s(0.005)..s(0.05)).contains(&done),
+        "blocker done at {done} µs"
+    );
+    let ran = trace.first_run_us(blocker).unwrap();
+    assert!(done - ran >= s(0.005), "ran from {ran} to {done} µs");
+}
