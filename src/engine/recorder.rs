@@ -20,9 +20,9 @@ use crate::trace::{Batch, EndReason, Event, EventKind, LaneId, Level, TextId};
 /// that never ends cannot grow the trace without bound (about 50 MB).
 pub const MAX_EVENTS: usize = 1_000_000;
 
-/// In a real-clock lesson every poll is timed, and what it took becomes
-/// virtual time in whole milliseconds (tokio's timers tick in them): a
-/// poll of half a millisecond or more counts, however short the block.
+// In a real-clock lesson every poll is timed, and what it took becomes
+// virtual time in whole milliseconds (tokio's timers tick in them): a poll
+// of half a millisecond or more counts, however short the block.
 
 /// In a virtual-time lesson, a poll that blocks the thread this long is
 /// worth a warning: the timeline does not show it. The bar is high so that
