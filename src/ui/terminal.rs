@@ -77,6 +77,11 @@ pub fn run(app: App) -> Result<i32, String> {
     })?;
     let result = event_loop(&mut terminal, app, &stop).map_err(|e| format!("terminal: {e}"));
     restore();
+    if terminal.show_cursor().is_err() {
+        // The terminal is gone (closed, hung up): ratatui's drop would say
+        // so on stderr, and there is no one to tell.
+        std::mem::forget(terminal);
+    }
     result?;
     Ok(EXIT_CODE.load(Ordering::Acquire))
 }
