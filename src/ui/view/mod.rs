@@ -14,6 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::app::{App, Screen};
+use super::theme::Theme;
 use lesson::{LessonDrawn, LessonView, MIN_HEIGHT, MIN_WIDTH, too_small};
 use picker::PickerView;
 
@@ -95,10 +96,10 @@ fn draw_picker(app: &App, area: Rect, buf: &mut ratatui::buffer::Buffer) {
     };
     view.render(main, buf);
     let theme = &app.theme;
-    let mut spans = vec![Span::styled(" lanes ", theme.title())];
     if let Some(notice) = &app.notice {
-        spans.push(Span::styled(format!("{notice} "), theme.warn()));
+        draw_notice(notice, main, buf, theme);
     }
+    let mut spans = vec![Span::styled(" lanes ", theme.title())];
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     spans.extend(lesson::hint_spans(
         app.context(),
@@ -107,6 +108,32 @@ fn draw_picker(app: &App, area: Rect, buf: &mut ratatui::buffer::Buffer) {
         theme,
     ));
     Paragraph::new(Line::from(spans)).render(status, buf);
+}
+
+/// A notice (a progress file problem) in a box over the bottom of `area`,
+/// wrapped whole: a path and a reason do not fit one status line. It is
+/// gone with the next key.
+fn draw_notice(notice: &str, area: Rect, buf: &mut ratatui::buffer::Buffer, theme: &Theme) {
+    use ratatui::widgets::{Clear, Wrap};
+    let inner_width = area.width.saturating_sub(2).max(1) as usize;
+    let lines = Span::raw(notice).width().div_ceil(inner_width).clamp(1, 6) as u16 + 1;
+    let height = (lines + 2).min(area.height);
+    let rect = Rect::new(
+        area.x,
+        area.bottom().saturating_sub(height),
+        area.width,
+        height,
+    );
+    Clear.render(rect, buf);
+    let block = theme.pane(" notice ", true);
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    Paragraph::new(vec![
+        Line::styled(notice.to_string(), theme.warn()),
+        Line::styled("(gone with the next key you use)", theme.dim()),
+    ])
+    .wrap(Wrap { trim: true })
+    .render(inner, buf);
 }
 
 /// `text`, cut to `width` columns with `ellipsis` at the end when it does
