@@ -91,6 +91,12 @@ impl Tui {
     /// Starts `lanes <args>` in a `cols`×`rows` terminal, with its progress
     /// kept in a fresh directory.
     fn start(name: &str, args: &[&str], cols: u16, rows: u16) -> Tui {
+        Tui::start_via(name, &[], args, cols, rows)
+    }
+
+    /// `start`, with lanes run by `wrapper` (a program and its arguments,
+    /// which runs lanes as the arguments that follow).
+    fn start_via(name: &str, wrapper: &[&str], args: &[&str], cols: u16, rows: u16) -> Tui {
         let data_dir = TempDir::new(name);
         let pair = native_pty_system()
             .openpty(PtySize {
@@ -100,7 +106,16 @@ impl Tui {
                 pixel_height: 0,
             })
             .expect("open a pseudo-terminal");
-        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_lanes"));
+        let lanes = env!("CARGO_BIN_EXE_lanes");
+        let mut command = match wrapper.split_first() {
+            Some((program, rest)) => {
+                let mut command = CommandBuilder::new(program);
+                command.args(rest);
+                command.arg(lanes);
+                command
+            }
+            None => CommandBuilder::new(lanes),
+        };
         command.args(args);
         command.cwd(env!("CARGO_MANIFEST_DIR"));
         command.env("TERM", "xterm-256color");
@@ -326,9 +341,10 @@ impl Tui {
     /// terminal reads fail from then on.
     fn close_terminal(&mut self) {
         // The reader holds a copy of the master side: let it go first. It
-        // stops after its next read, so make the program draw something.
+        // stops after its next read, so make the program draw something
+        // (`j` moves a selection on every screen).
         lock(&self.output).stop = true;
-        self.send("+");
+        self.send("j");
         let start = Instant::now();
         while !lock(&self.output).ended {
             assert!(
@@ -722,6 +738,49 @@ fn closing_the_terminal_ends_lanes() {
             tui.screen().contents()
         );
         thread::sleep(POLL);
+    }
+}
+
+/// A terminal closed with no hang-up signal reaching lanes (a parent that
+/// blocks it): lanes notices by itself, paused or playing, and ends as if
+/// hung up (exit 129) instead of spinning on the dead terminal.
+#[test]
+fn closing_the_terminal_without_a_hangup_signal_ends_lanes() {
+    // Python blocks SIGHUP and runs lanes with it blocked (a blocked signal
+    // is inherited across exec): lanes never receives it.
+    const BLOCK_HUP: &str = "import os, signal, sys; \
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGHUP]); \
+        os.execv(sys.argv[1], sys.argv[1:])";
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("python3 is not here to block SIGHUP; this case is not tried");
+        return;
+    }
+    for (name, args) in [
+        ("nohup-paused", &["open", "semaphore"][..]),
+        ("nohup-playing", &["open", "semaphore", "--play"][..]),
+        ("nohup-picker", &[][..]),
+    ] {
+        let mut tui = Tui::start_via(name, &["python3", "-c", BLOCK_HUP], args, 120, 36);
+        tui.wait_until("a frame", START, |s| {
+            s.contents().contains("Lessons") || Status::of(s).t.is_some()
+        });
+        tui.close_terminal();
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = tui.child.try_wait().expect("poll the child") {
+                break status;
+            }
+            assert!(
+                start.elapsed() < EXIT,
+                "{name}: lanes still runs {EXIT:?} after its terminal was closed"
+            );
+            thread::sleep(POLL);
+        };
+        assert_eq!(status.exit_code(), 129, "{name}: {status}");
     }
 }
 

@@ -36,6 +36,9 @@ const MAX_FRAME: Duration = Duration::from_millis(100);
 /// finished highlight) when no key comes: rare enough to cost nothing.
 const IDLE: Duration = Duration::from_millis(50);
 
+/// How often a still screen checks that its terminal is still there.
+const LIVENESS: Duration = Duration::from_millis(250);
+
 /// How long the event loop has to stop by itself after a signal.
 const SIGNAL_GRACE: Duration = Duration::from_millis(200);
 
@@ -75,7 +78,15 @@ pub fn run(app: App) -> Result<i32, String> {
         restore();
         format!("cannot use this terminal: {e}")
     })?;
-    let result = event_loop(&mut terminal, app, &stop).map_err(|e| format!("terminal: {e}"));
+    let result = match event_loop(&mut terminal, app, &stop) {
+        // The terminal went away under a frame (closed with no hang-up
+        // signal, or one that was blocked): a hang-up, not an error.
+        Err(e) if terminal_gone(&e) => {
+            EXIT_CODE.store(128 + signal_hook::consts::SIGHUP, Ordering::Release);
+            Ok(())
+        }
+        other => other.map_err(|e| format!("terminal: {e}")),
+    };
     restore();
     if terminal.show_cursor().is_err() {
         // The terminal is gone (closed, hung up): ratatui's drop would say
@@ -84,6 +95,13 @@ pub fn run(app: App) -> Result<i32, String> {
     }
     result?;
     Ok(EXIT_CODE.load(Ordering::Acquire))
+}
+
+/// Whether an error writing to or reading from the terminal means it is no
+/// longer there (EIO from a hung-up terminal, a broken pipe).
+fn terminal_gone(e: &io::Error) -> bool {
+    const EIO: i32 = 5;
+    e.raw_os_error() == Some(EIO) || e.kind() == io::ErrorKind::BrokenPipe
 }
 
 /// The exit code a signal asked for (0 until one comes, and for Ctrl-C).
@@ -181,8 +199,17 @@ fn moving(app: &App) -> bool {
 fn event_loop(terminal: &mut DefaultTerminal, mut app: App, stop: &AtomicBool) -> io::Result<()> {
     let input = read_input();
     let mut last = Instant::now();
+    let mut looked = last;
     while !app.quit && !stop.load(Ordering::Relaxed) {
         let now = Instant::now();
+        // A still screen writes nothing, so a terminal closed without a
+        // hang-up signal would go unnoticed (and crossterm's reader spins
+        // on it): now and then, write nothing to it. A hung-up terminal
+        // refuses even that (EIO); a live one takes it, and shows nothing.
+        if now - looked >= LIVENESS {
+            looked = now;
+            rustix::io::write(stdout(), &[])?;
+        }
         app.tick((now - last).min(MAX_FRAME));
         last = now;
         if app.redraw {
