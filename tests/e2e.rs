@@ -728,6 +728,9 @@ fn closing_the_terminal_ends_lanes() {
     let start = Instant::now();
     loop {
         if let Some(status) = tui.child.try_wait().expect("poll the child") {
+            // Ended by the hang-up (128 + 1), not aborted by a panic while
+            // restoring a terminal that is gone.
+            assert_eq!(status.exit_code(), 129, "{status}");
             tui.exit = Some(status);
             break;
         }

@@ -944,3 +944,23 @@ fn ten_thousand_lanes_whole_screen() {
     assert!(text.contains(" of 10001 "), "{text}");
     assert_snapshot!("lesson_10000_unfolded_paged", text);
 }
+
+/// A progress problem said on the lesson screen shows whole, at 80×24,
+/// however long its path: a lesson opened from the command line hears it
+/// too.
+#[test]
+fn a_notice_on_the_lesson_screen_shows_whole() {
+    let mut app = semaphore_at_zero(COLOR);
+    let notice = "progress file /home/someone/.local/share/lanes/progress.toml is damaged \
+                  (line 3: invalid string); kept it as progress.toml.corrupt and started afresh";
+    app.notice = Some(notice.into());
+    let text = lines(&buffer(&app, 80, 24)).join(" ");
+    let shown: String = text
+        .split_whitespace()
+        .map(|w| w.trim_matches('│'))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for word in notice.split_whitespace() {
+        assert!(shown.contains(word), "{word:?} missing from:\n{text}");
+    }
+}

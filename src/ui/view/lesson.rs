@@ -28,13 +28,12 @@ pub const MIN_HEIGHT: u16 = 16;
 const SIDE_BY_SIDE: u16 = 120;
 
 /// What the lesson screen needs besides its state: the highlighted
-/// sources, and a notice from the app (a progress file problem) to show.
+/// sources.
 pub struct LessonView<'a> {
     pub state: &'a LessonState,
     pub code: &'a Highlighted,
     pub twin: &'a Highlighted,
     pub theme: &'a Theme,
-    pub notice: Option<&'a str>,
 }
 
 /// Where each part of the screen went, for mouse clicks.
@@ -615,7 +614,7 @@ impl LessonView<'_> {
         ];
         let width = area.width as usize;
         let used: usize = spans.iter().map(|s| s.width()).sum();
-        let notice = state.notice.as_deref().or(self.notice);
+        let notice = state.notice.as_deref();
         let context = if state.knob_editor.is_some() {
             Context::Knobs
         } else {

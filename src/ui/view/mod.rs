@@ -53,9 +53,15 @@ pub fn draw(frame: &mut Frame, app: &App) -> Drawn {
                 code: &open.code,
                 twin: &open.twin,
                 theme: &app.theme,
-                notice: app.notice.as_deref(),
             };
             drawn.lesson = view.draw(area, buf);
+            if let Some(notice) = &app.notice {
+                let above_status = Rect {
+                    height: area.height.saturating_sub(1),
+                    ..area
+                };
+                draw_notice(notice, above_status, buf, &app.theme);
+            }
         }
     }
     if app.help {
@@ -110,7 +116,7 @@ fn draw_picker(app: &App, area: Rect, buf: &mut ratatui::buffer::Buffer) {
     Paragraph::new(Line::from(spans)).render(status, buf);
 }
 
-/// A notice (a progress file problem) in a box over the bottom of `area`,
+/// An app notice (a progress file problem) in a box over the bottom of `area`,
 /// wrapped whole: a path and a reason do not fit one status line. It is
 /// gone with the next key.
 fn draw_notice(notice: &str, area: Rect, buf: &mut ratatui::buffer::Buffer, theme: &Theme) {
