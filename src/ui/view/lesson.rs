@@ -583,21 +583,12 @@ impl LessonView<'_> {
     fn draw_status(&self, area: Rect, snapshot: &Snapshot<'_>, buf: &mut Buffer) {
         let state = self.state;
         let theme = self.theme;
-        let live = clock(state.playback.live().as_micros() as u64);
-        let (mode, style) = match state.mode() {
-            Mode::AtStart => ("ready".to_string(), theme.warn()),
-            Mode::Playing => ("playing".to_string(), theme.good()),
-            Mode::Paused => ("paused".to_string(), theme.warn()),
-            Mode::Stepping => ("stepping".to_string(), theme.warn()),
-            Mode::Rewound {
-                replaying: true, ..
-            } => (format!("replaying (live {live})"), theme.good()),
-            Mode::Rewound { .. } => (format!("rewound (live {live})"), theme.warn()),
-            Mode::Finished => match state.trace().end() {
-                Some((_, EndReason::Finished)) | None => ("finished".to_string(), theme.good()),
-                Some((_, reason)) => (format!("ended: {}", reason.as_str()), theme.error()),
-            },
-        };
+        let (mode, style) = mode_text(
+            state.mode(),
+            state.trace().end().map(|(_, reason)| reason),
+            state.playback.live(),
+            theme,
+        );
         let speed = format!(
             "{}{} ",
             format_speed(state.playback.speed()),
@@ -648,6 +639,31 @@ impl LessonView<'_> {
             ));
         }
         Paragraph::new(Line::from(spans)).render(area, buf);
+    }
+}
+
+/// The status line's first word: where the playback is, and for a run
+/// that ended early, why (`ended: stalled`, `ended: trace limit`).
+fn mode_text(
+    mode: Mode,
+    end: Option<EndReason>,
+    live: std::time::Duration,
+    theme: &Theme,
+) -> (String, Style) {
+    let live = clock(live.as_micros() as u64);
+    match mode {
+        Mode::AtStart => ("ready".to_string(), theme.warn()),
+        Mode::Playing => ("playing".to_string(), theme.good()),
+        Mode::Paused => ("paused".to_string(), theme.warn()),
+        Mode::Stepping => ("stepping".to_string(), theme.warn()),
+        Mode::Rewound {
+            replaying: true, ..
+        } => (format!("replaying (live {live})"), theme.good()),
+        Mode::Rewound { .. } => (format!("rewound (live {live})"), theme.warn()),
+        Mode::Finished => match end {
+            Some(EndReason::Finished) | None => ("finished".to_string(), theme.good()),
+            Some(reason) => (format!("ended: {}", reason.as_str()), theme.error()),
+        },
     }
 }
 
@@ -784,4 +800,28 @@ pub fn too_small(area: Rect, buf: &mut Buffer, theme: &Theme) {
         .style(Style::new())
         .wrap(Wrap { trim: true })
         .render(area, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_says_why_a_run_ended() {
+        let theme = Theme::COLOR;
+        let at = std::time::Duration::from_millis(3_500);
+        let text = |end| mode_text(Mode::Finished, end, at, &theme).0;
+        assert_eq!(text(Some(EndReason::Finished)), "finished");
+        assert_eq!(text(Some(EndReason::TraceLimit)), "ended: trace limit");
+        assert_eq!(text(Some(EndReason::Stalled)), "ended: stalled");
+        assert_eq!(text(Some(EndReason::TimeLimit)), "ended: time limit");
+        let rewound = Mode::Rewound {
+            at: std::time::Duration::ZERO,
+            replaying: false,
+        };
+        assert_eq!(
+            mode_text(rewound, None, at, &theme).0,
+            "rewound (live 3.5 s)"
+        );
+    }
 }
