@@ -744,6 +744,24 @@ fn closing_the_terminal_ends_lanes() {
     }
 }
 
+/// A resize after an unfinished escape sequence, on a still screen, is
+/// still drawn: input waits on its own thread, never the frame loop.
+#[test]
+fn a_resize_after_stray_bytes_is_drawn() {
+    let mut tui = Tui::start("stray-resize", &["open", "semaphore"], 120, 36);
+    tui.wait_until("the lesson ready", START, |s| Status::of(s).is("ready"));
+    tui.send_bytes(b"\x1b[");
+    tui.resize(100, 30);
+    tui.wait_until("a frame at 100x30", SHOW, |s| {
+        Status::of(s).is("ready")
+            && s.contents()
+                .lines()
+                .any(|l| l.starts_with("╭") && l.chars().count() == 100)
+    });
+    tui.send(CTRL_C);
+    tui.assert_exited_cleanly("Ctrl-C after the resize");
+}
+
 /// A terminal closed with no hang-up signal reaching lanes (a parent that
 /// blocks it): lanes notices by itself, paused or playing, and ends as if
 /// hung up (exit 129) instead of spinning on the dead terminal.
