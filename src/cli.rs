@@ -214,7 +214,10 @@ fn clap_error(e: clap::Error) -> i32 {
                 .take_while(|l| !l.trim().is_empty())
                 .map(str::trim)
                 .collect();
-            eprintln!("{} (see 'lanes --help')", first.join(" "));
+            eprintln!(
+                "{} (see 'lanes --help')",
+                lanes::catalog::printable(&first.join(" "))
+            );
             2
         }
     }

@@ -520,6 +520,9 @@ fn control_characters_in_arguments_are_escaped() {
         vec!["run", "semaphore", "--knob", "requ\u{1b}[31mests=5"],
         vec!["run", "semaphore", "--knob", "requests=5\n"],
         vec!["run", "semaphore", "--format", "te\rxt"],
+        // clap's own errors too.
+        vec!["run", "semaphore", "--forma\u{1b}[31m"],
+        vec!["ru\nn"],
     ] {
         let out = lanes(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
