@@ -357,6 +357,25 @@ impl Tui {
         self.master = None;
     }
 
+    /// After `close_terminal`: waits for lanes to end by itself, which it
+    /// must, nothing being left to restore.
+    fn wait_gone(&mut self, what: &str) -> ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("poll the child") {
+                self.exit = Some(status.clone());
+                return status;
+            }
+            assert!(
+                start.elapsed() < EXIT,
+                "{what}: lanes still runs {EXIT:?} after its terminal was closed; \
+                 the last screen:\n{}",
+                self.screen().contents()
+            );
+            thread::sleep(POLL);
+        }
+    }
+
     fn pid(&self) -> u32 {
         self.child.process_id().expect("the child's pid")
     }
@@ -725,23 +744,10 @@ fn closing_the_terminal_ends_lanes() {
     tui.close_terminal();
     // Nothing is left to restore; what matters is that lanes does not stay
     // behind, orphaned, when its terminal goes away.
-    let start = Instant::now();
-    loop {
-        if let Some(status) = tui.child.try_wait().expect("poll the child") {
-            // Ended by the hang-up (128 + 1), not aborted by a panic while
-            // restoring a terminal that is gone.
-            assert_eq!(status.exit_code(), 129, "{status}");
-            tui.exit = Some(status);
-            break;
-        }
-        assert!(
-            start.elapsed() < EXIT,
-            "lanes still runs {EXIT:?} after its terminal was closed (SIGHUP); \
-             the last screen:\n{}",
-            tui.screen().contents()
-        );
-        thread::sleep(POLL);
-    }
+    let status = tui.wait_gone("hangup");
+    // Ended by the hang-up (128 + 1), not aborted by a panic while
+    // restoring a terminal that is gone.
+    assert_eq!(status.exit_code(), 129, "{status}");
 }
 
 /// A resize after an unfinished escape sequence, on a still screen, is
@@ -790,17 +796,7 @@ fn closing_the_terminal_without_a_hangup_signal_ends_lanes() {
             s.contents().contains("Lessons") || Status::of(s).t.is_some()
         });
         tui.close_terminal();
-        let start = Instant::now();
-        let status = loop {
-            if let Some(status) = tui.child.try_wait().expect("poll the child") {
-                break status;
-            }
-            assert!(
-                start.elapsed() < EXIT,
-                "{name}: lanes still runs {EXIT:?} after its terminal was closed"
-            );
-            thread::sleep(POLL);
-        };
+        let status = tui.wait_gone(name);
         assert_eq!(status.exit_code(), 129, "{name}: {status}");
     }
 }
