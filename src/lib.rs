@@ -15,5 +15,9 @@ pub mod ui;
 
 /// What a lesson imports.
 pub mod prelude {
-    pub use crate::engine::{Cancellable, Knobs, LaneExt};
+    pub use crate::engine::{Cancellable, Knobs, LaneExt, Outcome};
+
+    /// Any error, boxed: what a lesson's `run` returns, so that plain `?`
+    /// works on every error type (a `JoinError`, a `String`, an `Elapsed`).
+    pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 }

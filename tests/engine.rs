@@ -5,10 +5,13 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lanes::engine::{Clock, Knobs, Mode, Outcome, Pacing, Playback, Run, RunSpec, run_headless};
+use lanes::engine::{
+    CancelBy, Clock, Knobs, Mode, Outcome, Pacing, Playback, Refusal, Run, RunSpec, run_headless,
+};
 use lanes::prelude::*;
 use lanes::trace::{EndReason, EventKind, LaneEnd, Trace};
 use tokio::time::sleep;
+use tracing::info;
 
 const WALL: Duration = Duration::from_secs(10);
 
@@ -525,34 +528,107 @@ fn a_cancellable_lane_can_be_cancelled_live() {
         spec(|_| async {
             let worker = tokio::spawn(sleep(ms(10_000)).lane("worker")).cancellable();
             let fixed = tokio::spawn(sleep(ms(10_000)).lane("fixed"));
-            let _ = worker.await;
+            // The lesson's own code sees the abort as tokio reports it.
+            let joined = worker.awaiting("JoinHandle").await;
+            info!(cancelled = joined.is_err_and(|e| e.is_cancelled()), "worker joined");
             let _ = fixed.await;
         }),
         true,
     );
     playback.tick(ms(500));
     pump_until(&mut playback, "the workers", |t| {
-        t.lane_named("fixed").is_some()
+        t.lane_named("fixed").is_some_and(|l| t.first_run_us(l).is_some())
     });
     let worker = named(playback.trace(), "worker");
     let fixed = named(playback.trace(), "fixed");
-    playback.cancel(worker);
-    playback.cancel(fixed);
+    let main = named(playback.trace(), "main");
+    assert_eq!(playback.cancel(worker), Ok(CancelBy::Abort));
+    assert_eq!(playback.cancel(fixed), Err(Refusal::KeptByLesson));
+    assert_eq!(playback.cancel(main), Err(Refusal::Lesson));
     playback.tick(ms(10));
     pump_until(&mut playback, "the cancel", |t| {
-        t.lane_end(worker).is_some()
+        t.log_time("worker joined cancelled=true").is_some()
     });
-    let end = playback.trace().lane_end(worker).unwrap();
+    let trace = playback.trace();
+    let end = trace.lane_end(worker).unwrap();
     assert!(
         matches!(end, LaneEnd::Cancelled(t) if (500_000..=510_000).contains(&t)),
         "{end:?}"
     );
-    pump_until(&mut playback, "the refusal", |t| {
-        t.logs()
-            .iter()
-            .any(|l| l.3.contains("'fixed' cannot be cancelled"))
+    assert!(trace.cancelled_by_you(worker));
+    assert!(trace.logs().iter().any(|l| l.3 == "you cancelled 'worker' (abort)"));
+    let jsonl = lanes::render::jsonl::to_string(trace);
+    assert!(
+        jsonl
+            .lines()
+            .any(|l| l.contains(&format!(r#""lane":{worker},"event":"cancelled","by":"you""#))),
+        "{jsonl}"
+    );
+    assert_eq!(trace.lane_end(fixed), None);
+}
+
+#[test]
+fn a_future_inside_a_task_is_not_cancelled_by_x_and_says_why() {
+    let mut playback = Playback::new(
+        spec(|_| async {
+            let inner = sleep(ms(1_000)).lane("inner");
+            let not_yet = tokio::spawn(sleep(ms(1_000)).lane("not yet")).cancellable();
+            inner.await;
+            let _ = not_yet.await;
+        }),
+        true,
+    );
+    // At the start nothing has run: `main` is queued, the others unborn.
+    playback.tick(ms(100));
+    pump_until(&mut playback, "inner runs", |t| {
+        t.lane_named("inner").is_some_and(|l| t.first_run_us(l).is_some())
     });
-    assert_eq!(playback.trace().lane_end(fixed), None);
+    let inner = named(playback.trace(), "inner");
+    assert_eq!(playback.cancel(inner), Err(Refusal::InPlace));
+}
+
+#[test]
+fn a_token_wired_lane_is_cancelled_through_its_token_and_cleans_up() {
+    use tokio_util::sync::CancellationToken;
+    let mut playback = Playback::new(
+        spec(|_| async {
+            let token = CancellationToken::new();
+            let worker = {
+                let token = token.clone();
+                async move {
+                    tokio::select! {
+                        _ = token.cancelled() => {}
+                        _ = sleep(ms(10_000)) => {}
+                    }
+                    sleep(ms(200)).lane("cleanup").await;
+                }
+            };
+            let worker = tokio::spawn(worker.lane("worker").cancel_with(&token));
+            let _ = worker.await;
+        }),
+        true,
+    );
+    playback.tick(ms(300));
+    pump_until(&mut playback, "the worker", |t| {
+        t.lane_named("worker").is_some_and(|l| t.first_run_us(l).is_some())
+    });
+    let worker = named(playback.trace(), "worker");
+    assert_eq!(playback.cancel(worker), Ok(CancelBy::Token));
+    playback.tick(ms(1_000));
+    pump_until(&mut playback, "the cleanup", |t| t.lane_end(worker).is_some());
+    let trace = playback.trace();
+    // The worker saw its token at 0.3 s, cleaned up for 0.2 s and returned.
+    let cleanup = named(trace, "cleanup");
+    let start = trace.first_run_us(cleanup).unwrap();
+    assert!((300_000..=310_000).contains(&start), "{start}");
+    assert_eq!(trace.lane_end(worker), Some(LaneEnd::Done(start + 200_000)));
+    assert!(!trace.cancelled_by_you(worker));
+    assert!(
+        trace
+            .logs()
+            .iter()
+            .any(|l| l.3 == "you cancelled 'worker' through its CancellationToken")
+    );
 }
 
 /// A lesson that never ends. (An `async fn`, because an async block that

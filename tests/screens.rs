@@ -430,9 +430,9 @@ fn code_pane_marks_every_parked_line() {
     }
     assert_eq!(
         lines_with_waits.into_iter().collect::<Vec<_>>(),
-        [26, 28, 39]
+        [26, 28, 40]
     );
-    for line in ["│26▶", "│28▶", "│39▶"] {
+    for line in ["│26▶", "│28▶", "│40▶"] {
         assert!(text.contains(line), "{line} in {text}");
     }
 }

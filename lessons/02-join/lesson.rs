@@ -12,7 +12,7 @@ async fn fetch_user(id: usize, latency: Duration) -> String {
     format!("user {id}")
 }
 
-pub async fn run(knobs: Knobs) -> Result<(), String> {
+pub async fn run(knobs: Knobs) -> Result<(), BoxError> {
     let users = knobs.count("users");
     let latency = knobs.millis("fetch_ms");
 

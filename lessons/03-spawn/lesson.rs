@@ -12,7 +12,7 @@ async fn job(name: &'static str, time: Duration) -> &'static str {
     name
 }
 
-pub async fn run(knobs: Knobs) -> Result<(), String> {
+pub async fn run(knobs: Knobs) -> Result<(), BoxError> {
     let start = Instant::now();
 
     // `spawn` hands each job to the runtime as a task of its own, and it
@@ -29,11 +29,11 @@ pub async fn run(knobs: Knobs) -> Result<(), String> {
 
     // Awaiting a handle gives the task's output, or a JoinError if the task
     // panicked or was aborted.
-    let a = a.awaiting("JoinHandle").await.map_err(|e| e.to_string())?;
+    let a = a.awaiting("JoinHandle").await?;
     info!("{a} joined at {:?}", start.elapsed());
 
     // A finished task keeps its output in its handle until someone asks.
-    let b = b.awaiting("JoinHandle").await.map_err(|e| e.to_string())?;
+    let b = b.awaiting("JoinHandle").await?;
     info!("{b} joined at {:?}", start.elapsed());
     Ok(())
 }

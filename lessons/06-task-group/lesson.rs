@@ -16,7 +16,7 @@ async fn worker(i: u64, fail_at: Option<Duration>) -> Result<u64, String> {
     Ok(i)
 }
 
-pub async fn run(knobs: Knobs) -> Result<(), String> {
+pub async fn run(knobs: Knobs) -> Result<(), BoxError> {
     let workers = knobs.int("workers");
     let failing = knobs.int("failing");
     let fail_at = knobs.millis("fail_at_ms");
@@ -26,7 +26,9 @@ pub async fn run(knobs: Knobs) -> Result<(), String> {
     let mut set = JoinSet::new();
     for i in 1..=workers {
         let fails = (i == failing).then_some(fail_at);
-        set.spawn(worker(i, fails).lane(format!("worker {i}")));
+        // `cancellable` lets you abort a worker live with x.
+        set.spawn(worker(i, fails).lane(format!("worker {i}")))
+            .cancellable();
     }
 
     // Results arrive in the order the workers finish.
@@ -34,7 +36,16 @@ pub async fn run(knobs: Knobs) -> Result<(), String> {
         // Outer `Err`: the task panicked or was aborted. Inner `Err`: the
         // worker's own error. Neither is ignored.
         let at = start.elapsed();
-        match joined.map_err(|e| e.to_string())? {
+        let finished = match joined {
+            Ok(finished) => finished,
+            // Aborted from outside (by you, with x): not the worker's error.
+            Err(e) if e.is_cancelled() => {
+                info!("a worker was cancelled at {at:?}");
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        match finished {
             Ok(i) => info!("worker {i} finished at {at:?}"),
             Err(error) => {
                 warn!("{error} at {at:?}: aborting any others");
@@ -49,7 +60,7 @@ pub async fn run(knobs: Knobs) -> Result<(), String> {
                     }
                 }
                 info!(aborted, "the group is empty at {:?}", start.elapsed());
-                return Err(error);
+                return Err(error.into());
             }
         }
     }

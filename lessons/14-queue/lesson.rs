@@ -6,7 +6,7 @@ use tokio::sync::{Mutex, mpsc};
 use tokio::time::{Instant, interval, sleep};
 use tracing::info;
 
-pub async fn run(knobs: Knobs) -> Result<(), String> {
+pub async fn run(knobs: Knobs) -> Result<(), BoxError> {
     let producers = knobs.count("producers");
     let items = knobs.count("items");
     let put_every = knobs.millis("put_interval_ms");
@@ -71,13 +71,12 @@ pub async fn run(knobs: Knobs) -> Result<(), String> {
     // A JoinHandle gives `Err` if its task panicked: pass that on.
     for task in producer_tasks {
         task.awaiting("JoinHandle")
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
     }
     let mut consumed = 0;
     for task in consumer_tasks {
         let done = task.awaiting("JoinHandle").await;
-        consumed += done.map_err(|e| e.to_string())?;
+        consumed += done?;
     }
     let took = start.elapsed();
     info!(consumed, ?took, "every consumer stopped");

@@ -49,7 +49,7 @@ impl Counter {
     }
 }
 
-pub async fn run(knobs: Knobs) -> Result<(), String> {
+pub async fn run(knobs: Knobs) -> Result<(), BoxError> {
     let workers = knobs.int("workers");
     let increments = knobs.int("increments");
     let pause = knobs.millis("pause_ms");
@@ -74,8 +74,7 @@ pub async fn run(knobs: Knobs) -> Result<(), String> {
     }
     for task in tasks {
         task.awaiting("JoinHandle")
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
     }
 
     let (count, expected) = (counter.value().await, workers * increments);

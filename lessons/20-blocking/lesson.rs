@@ -3,7 +3,7 @@ use lanes::prelude::*;
 use tokio::time::{Instant, sleep};
 use tracing::info;
 
-pub async fn run(knobs: Knobs) -> Result<(), String> {
+pub async fn run(knobs: Knobs) -> Result<(), BoxError> {
     let nap = knobs.millis("nap_ms");
     let block = knobs.millis("block_ms");
     let blocking = knobs.choice("sleep") == "std";
@@ -39,8 +39,7 @@ pub async fn run(knobs: Knobs) -> Result<(), String> {
         // An Err here means the task panicked or was aborted.
         handle
             .awaiting("JoinHandle")
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
     }
     info!("all three done after {:?}", start.elapsed());
     Ok(())

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 
 use super::recorder;
 use super::signals::{Command, Signals};
-use crate::trace::{EndReason, Level};
+use crate::trace::EndReason;
 
 /// How virtual time is handed out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,15 +113,9 @@ impl Driver {
     }
 
     fn cancel(&self, lane: crate::trace::LaneId) {
-        recorder::with(|r| {
-            if !r.abort_lane(lane) {
-                let message = format!(
-                    "lane '{}' cannot be cancelled in this lesson",
-                    r.lane_name(lane)
-                );
-                r.runner_log(Level::Warn, &message);
-            }
-        });
+        // The interface checked first (`Run::can_cancel`); a lane that has
+        // ended since, or a lesson that changed its mind, is simply skipped.
+        recorder::with(|r| r.cancel_by_you(lane));
     }
 
     /// Waits for the interface's next command with the clock held still.

@@ -44,7 +44,12 @@ pub trait LaneExt: Future + Sized {
 
 impl<F: Future> LaneExt for F {}
 
-/// A spawned task that the learner may cancel from the interface.
+/// A spawned task that the learner may cancel live with `x`.
+///
+/// Tokio hands a task's abort handle only to the code that spawned it, so a
+/// lesson passes it on with this one call on the `JoinHandle` (or on the
+/// `AbortHandle` that `JoinSet::spawn` returns). A task without it is one
+/// the lesson keeps to itself, and `x` on its lane says so.
 pub trait Cancellable {
     fn cancellable(self) -> Self;
 }
@@ -52,7 +57,26 @@ pub trait Cancellable {
 impl<T> Cancellable for tokio::task::JoinHandle<T> {
     fn cancellable(self) -> Self {
         let handle = self.abort_handle();
-        recorder::with(|r| r.allow_cancel(handle));
+        recorder::with(|r| r.allow_abort(handle));
+        self
+    }
+}
+
+impl Cancellable for tokio::task::AbortHandle {
+    fn cancellable(self) -> Self {
+        recorder::with(|r| r.allow_abort(self.clone()));
+        self
+    }
+}
+
+impl<F> Lane<F> {
+    /// `x` on this lane cancels `token`, the way the lesson's own code does:
+    /// the lane sees the cancellation and ends as its code says (cleanup
+    /// included), instead of being dropped where it stands.
+    pub fn cancel_with(self, token: &tokio_util::sync::CancellationToken) -> Self {
+        if let Some(lane) = self.id {
+            recorder::with(|r| r.allow_token(lane, token.clone()));
+        }
         self
     }
 }

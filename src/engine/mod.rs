@@ -1,6 +1,7 @@
 //! The engine: runs a lesson's real tokio code on its own thread and
 //! records what every lane does. It knows nothing of any interface.
 
+mod cancel;
 mod driver;
 mod instrument;
 mod knobs;
@@ -11,6 +12,7 @@ mod recorder;
 mod run;
 mod signals;
 
+pub use cancel::{CancelBy, Refusal};
 pub use driver::{HEADLESS_TIME_LIMIT, Pacing};
 pub use knobs::Knobs;
 pub use lane::{Awaiting, Cancellable, Lane, LaneExt};

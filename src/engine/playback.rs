@@ -270,7 +270,10 @@ impl Playback {
         self.mode = Mode::AtStart;
     }
 
-    pub fn cancel(&self, lane: LaneId) {
+    /// Cancels `lane` live the way the lesson allows (see `Run::can_cancel`).
+    pub fn cancel(&self, lane: LaneId) -> Result<super::CancelBy, super::Refusal> {
+        let how = self.run.can_cancel(lane)?;
         self.run.cancel(lane);
+        Ok(how)
     }
 }

@@ -8,10 +8,11 @@
 //! cached time is still good.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
+use super::cancel::{CancelBy, Role};
 use super::run::Clock;
 use super::signals::Signals;
 use crate::trace::{Batch, EndReason, Event, EventKind, LaneId, Level, TextId};
@@ -74,6 +75,7 @@ struct LaneState {
     t_us: u64,
     /// The tokio task this lane is the outermost lane of, for live cancel.
     task: Option<tokio::task::Id>,
+    role: Option<Role>,
 }
 
 /// Saved by a lane when it starts a poll, given back when the poll ends.
@@ -118,7 +120,12 @@ pub(crate) struct Recorder {
     join: TextId,
     lesson_file: &'static str,
     clock: Clock,
+    // Live cancel: the handles and tokens lessons hand over, which task
+    // each root lane is, and the lanes the learner has cancelled.
     abort_handles: HashMap<tokio::task::Id, tokio::task::AbortHandle>,
+    task_roots: HashMap<tokio::task::Id, LaneId>,
+    tokens: HashMap<LaneId, tokio_util::sync::CancellationToken>,
+    cancelled_by_you: HashSet<LaneId>,
     pub(crate) signals: Arc<Signals>,
 }
 
@@ -155,6 +162,9 @@ impl Recorder {
             lesson_file,
             clock,
             abort_handles: HashMap::new(),
+            task_roots: HashMap::new(),
+            tokens: HashMap::new(),
+            cancelled_by_you: HashSet::new(),
             signals,
         };
         recorder.unknown = recorder.label("unknown");
@@ -317,6 +327,7 @@ impl Recorder {
             epoch: self.epoch,
             t_us,
             task: None,
+            role: None,
         });
         let name = self.text(name);
         self.record(
@@ -351,10 +362,9 @@ impl Recorder {
         // A re-poll at the same instant shows nothing new: the lane keeps
         // its wait until the poll ends and says what it waits on now.
         if first || (state.shown != Shown::Running && self.moved_on(index)) {
-            let state = &mut self.lanes[index];
-            state.shown = Shown::Running;
+            self.lanes[index].shown = Shown::Running;
             if first {
-                state.task = tokio::task::try_id();
+                self.first_poll(index, lane);
             }
             self.record(Some(lane), EventKind::Running);
             self.stamp(index);
@@ -500,7 +510,8 @@ impl Recorder {
             let state = &mut self.lanes[index];
             if state.shown != Shown::Ended {
                 state.shown = Shown::Ended;
-                self.record(Some(lane), EventKind::Cancelled);
+                let by_you = self.cancelled_by_you.remove(&lane);
+                self.record(Some(lane), EventKind::Cancelled { by_you });
             }
         }
     }
@@ -520,10 +531,6 @@ impl Recorder {
         if self.current.is_some() {
             self.frame_wait = Some(WaitTarget { on, line });
         }
-    }
-
-    fn task_of(&self, lane: LaneId) -> Option<tokio::task::Id> {
-        self.lanes[self.lane_index(lane)?].task
     }
 
     /// Lanes that have not ended, with what they wait on (for stall reports).
@@ -549,18 +556,92 @@ impl Recorder {
             .collect()
     }
 
-    pub(crate) fn allow_cancel(&mut self, handle: tokio::task::AbortHandle) {
-        self.abort_handles.insert(handle.id(), handle);
+    // ----- live cancel --------------------------------------------
+
+    /// A lane's first poll: it is either the outermost lane of a task
+    /// (which its task's abort handle can cancel) or a future inside one.
+    fn first_poll(&mut self, index: usize, lane: LaneId) {
+        let task = if self.poll_depth == 1 {
+            tokio::task::try_id()
+        } else {
+            None
+        };
+        if let Some(task) = task {
+            self.task_roots.insert(task, lane);
+        }
+        self.lanes[index].task = task;
+        // The run spawns the lesson's `main` first: lane 1.
+        let role = match (lane, task) {
+            (1, _) => Role::Lesson,
+            (_, Some(task)) if self.abort_handles.contains_key(&task) => {
+                Role::Cancellable(CancelBy::Abort)
+            }
+            (_, Some(_)) => Role::Task,
+            (_, None) => Role::InPlace,
+        };
+        self.set_role(index, lane, role);
     }
 
-    /// Aborts the task behind `lane`, if the lesson allowed it.
-    pub(crate) fn abort_lane(&mut self, lane: LaneId) -> bool {
-        let Some(task) = self.task_of(lane) else {
+    fn set_role(&mut self, index: usize, lane: LaneId, role: Role) {
+        let state = &mut self.lanes[index];
+        // A token, once wired, is how this lane is cancelled.
+        if state.role == Some(Role::Cancellable(CancelBy::Token)) {
+            return;
+        }
+        state.role = Some(role);
+        self.signals.cancels.set(lane, role);
+    }
+
+    /// The lesson handed over a task's abort handle (`.cancellable()`).
+    pub(crate) fn allow_abort(&mut self, handle: tokio::task::AbortHandle) {
+        let task = handle.id();
+        self.abort_handles.insert(task, handle);
+        if let Some(&lane) = self.task_roots.get(&task)
+            && let Some(index) = self.lane_index(lane)
+            && lane != 1
+        {
+            self.set_role(index, lane, Role::Cancellable(CancelBy::Abort));
+        }
+    }
+
+    /// The lesson wired a token to a lane (`.cancel_with(&token)`).
+    pub(crate) fn allow_token(
+        &mut self,
+        lane: LaneId,
+        token: tokio_util::sync::CancellationToken,
+    ) {
+        if let Some(index) = self.lane_index(lane) {
+            self.tokens.insert(lane, token);
+            self.set_role(index, lane, Role::Cancellable(CancelBy::Token));
+        }
+    }
+
+    /// The learner pressed `x` on `lane`: cancel it the way the lesson
+    /// allows, and say so in the trace. Returns false if it cannot be.
+    pub(crate) fn cancel_by_you(&mut self, lane: LaneId) -> bool {
+        let Some(index) = self.lane_index(lane) else {
             return false;
         };
-        match self.abort_handles.get(&task) {
+        if self.lanes[index].shown == Shown::Ended {
+            return false;
+        }
+        let name = self.lanes[index].name.to_string();
+        if let Some(token) = self.tokens.get(&lane) {
+            token.cancel();
+            self.runner_log(
+                Level::Warn,
+                &format!("you cancelled '{name}' through its CancellationToken"),
+            );
+            return true;
+        }
+        let handle = self.lanes[index]
+            .task
+            .and_then(|task| self.abort_handles.get(&task));
+        match handle {
             Some(handle) => {
                 handle.abort();
+                self.cancelled_by_you.insert(lane);
+                self.runner_log(Level::Warn, &format!("you cancelled '{name}' (abort)"));
                 true
             }
             None => false,

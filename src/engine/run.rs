@@ -178,7 +178,12 @@ impl Run {
         let _ = self.commands.send(Command::Step);
     }
 
-    /// Cancels a lane live, if the lesson marked its task `cancellable()`.
+    /// How `x` would cancel `lane` now, or why it cannot.
+    pub fn can_cancel(&self, lane: LaneId) -> Result<super::CancelBy, super::Refusal> {
+        self.signals.cancels.check(lane)
+    }
+
+    /// Cancels a lane live, if the lesson allows it (see `can_cancel`).
     pub fn cancel(&self, lane: LaneId) {
         let _ = self.commands.send(Command::Cancel(lane));
     }

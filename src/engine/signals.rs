@@ -32,6 +32,8 @@ pub(crate) struct Signals {
     /// Lesson timers alive now; none, with nothing runnable, is a stall.
     pub live_timers: AtomicIsize,
     pub watchdog: Watchdog,
+    /// Which lanes `x` may cancel, and how.
+    pub cancels: super::cancel::Cancels,
 }
 
 const NOT_FINISHED: u8 = u8::MAX;
@@ -46,6 +48,7 @@ impl Signals {
             in_driver: AtomicBool::new(false),
             live_timers: AtomicIsize::new(0),
             watchdog: Watchdog::new(),
+            cancels: Default::default(),
         }
     }
 

@@ -57,6 +57,9 @@ struct EventLine<'a> {
     detail: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'static str>,
+    /// Who cancelled the lane, when it was the learner (`"you"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    by: Option<&'static str>,
 }
 
 fn event_line<'a>(trace: &'a Trace, event: &Event) -> EventLine<'a> {
@@ -71,6 +74,7 @@ fn event_line<'a>(trace: &'a Trace, event: &Event) -> EventLine<'a> {
         level: None,
         detail: None,
         reason: None,
+        by: None,
     };
     match event.kind {
         EventKind::Spawned { name, parent } => {
@@ -85,7 +89,10 @@ fn event_line<'a>(trace: &'a Trace, event: &Event) -> EventLine<'a> {
             line.line = at;
         }
         EventKind::Done => line.event = "done",
-        EventKind::Cancelled => line.event = "cancelled",
+        EventKind::Cancelled { by_you } => {
+            line.event = "cancelled";
+            line.by = by_you.then_some("you");
+        }
         EventKind::Failed { detail } => {
             line.event = "failed";
             line.detail = Some(trace.text(detail));

@@ -84,7 +84,11 @@ pub enum EventKind {
         line: Option<u32>,
     },
     Done,
-    Cancelled,
+    /// Dropped before it finished; `by_you` when the learner cancelled it
+    /// live (`"by":"you"` in the JSON-lines trace).
+    Cancelled {
+        by_you: bool,
+    },
     Failed {
         detail: TextId,
     },
@@ -110,7 +114,7 @@ impl Event {
     pub fn is_terminal(&self) -> bool {
         matches!(
             self.kind,
-            EventKind::Done | EventKind::Cancelled | EventKind::Failed { .. }
+            EventKind::Done | EventKind::Cancelled { .. } | EventKind::Failed { .. }
         )
     }
 }

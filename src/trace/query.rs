@@ -117,7 +117,7 @@ impl Trace {
                     since_us: e.t_us,
                 },
                 EventKind::Done => LaneNow::Done(e.t_us),
-                EventKind::Cancelled => LaneNow::Cancelled(e.t_us),
+                EventKind::Cancelled { .. } => LaneNow::Cancelled(e.t_us),
                 EventKind::Failed { detail } => LaneNow::Failed(e.t_us, self.text(detail)),
                 EventKind::Log { .. } | EventKind::End { .. } => continue,
             };
@@ -158,10 +158,22 @@ impl Trace {
     pub fn lane_end(&self, lane: LaneId) -> Option<LaneEnd> {
         self.lane_events(lane).find_map(|e| match e.kind {
             EventKind::Done => Some(LaneEnd::Done(e.t_us)),
-            EventKind::Cancelled => Some(LaneEnd::Cancelled(e.t_us)),
+            EventKind::Cancelled { .. } => Some(LaneEnd::Cancelled(e.t_us)),
             EventKind::Failed { detail } => Some(LaneEnd::Failed(e.t_us, self.text(detail).into())),
             _ => None,
         })
+    }
+
+    /// Whether the learner cancelled this lane live (`x`).
+    pub fn cancelled_by_you(&self, lane: LaneId) -> bool {
+        self.lane_events(lane)
+            .any(|e| matches!(e.kind, EventKind::Cancelled { by_you: true }))
+    }
+
+    /// A lane that ended without ever being polled: a future created and
+    /// dropped, never awaited.
+    pub fn never_polled(&self, lane: LaneId) -> bool {
+        self.lane_end(lane).is_some() && self.first_run_us(lane).is_none()
     }
 
     /// When the lane was first polled.
@@ -231,7 +243,7 @@ impl Trace {
                         line,
                     }),
                 ),
-                EventKind::Done | EventKind::Cancelled | EventKind::Failed { .. } => {
+                EventKind::Done | EventKind::Cancelled { .. } | EventKind::Failed { .. } => {
                     open(&mut spans, e.t_us, None)
                 }
                 EventKind::Log { .. } | EventKind::End { .. } => {}
@@ -252,7 +264,7 @@ impl Trace {
             while i < events.len() && events[i].t_us == t {
                 match events[i].kind {
                     EventKind::Spawned { .. } => alive += 1,
-                    EventKind::Done | EventKind::Cancelled | EventKind::Failed { .. } => {
+                    EventKind::Done | EventKind::Cancelled { .. } | EventKind::Failed { .. } => {
                         alive = alive.saturating_sub(1)
                     }
                     _ => {}

@@ -101,7 +101,7 @@ impl Step {
             EventKind::Awaiting { .. } => 1,
             EventKind::Running => 3,
             EventKind::Done => 4,
-            EventKind::Cancelled => 5,
+            EventKind::Cancelled { .. } => 5,
             EventKind::Failed { .. } => 6,
             EventKind::Log { .. } | EventKind::End { .. } => return None,
         };
@@ -424,7 +424,7 @@ mod tests {
             wait(&mut t, 0, lane, "Sleep 1s");
         }
         push(&mut t, 25, a, EventKind::Done);
-        push(&mut t, 30, b, EventKind::Cancelled);
+        push(&mut t, 30, b, EventKind::Cancelled { by_you: false });
         let detail = t.intern("disk full");
         run(&mut t, 39, c);
         push(&mut t, 39, c, EventKind::Failed { detail });

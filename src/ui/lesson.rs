@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use crate::catalog::{DefaultValue, Lesson};
-use crate::engine::{Knobs, Mode, Playback};
+use crate::engine::{CancelBy, Knobs, Mode, Playback, Refusal};
 use crate::trace::{KnobValue, LaneId, Trace};
 
 use super::action::Action;
@@ -359,14 +359,20 @@ impl LessonState {
     }
 
     fn cancel_selected(&mut self) {
-        match self.selected {
-            Some(_) if self.is_rewound() => {
-                self.notice = Some("cancel in the live run: End goes back to it".into())
-            }
-            Some(lane) if self.trace().lane_end(lane).is_none() => self.playback.cancel(lane),
-            Some(_) => self.notice = Some("that lane has already ended".into()),
-            None => self.notice = Some("select a lane first (↑/↓ or a click)".into()),
+        let Some(lane) = self.selected else {
+            self.notice = Some("select a lane first (↑/↓ or a click)".into());
+            return;
+        };
+        if self.is_rewound() {
+            self.notice = Some("cancel in the live run: End goes back to it".into());
+            return;
         }
+        if self.trace().lane_end(lane).is_some() {
+            self.notice = Some("that lane has already ended".into());
+            return;
+        }
+        let result = self.playback.cancel(lane);
+        self.notice = Some(cancel_notice(self.trace(), lane, result));
     }
 
     // ----- knobs ------------------------------------------------------
@@ -563,5 +569,27 @@ mod tests {
         assert_eq!(nice_step(500, true), 50);
         assert_eq!(nice_step(1000, true), 100);
         assert_eq!(nice_step(10, false), 1);
+    }
+}
+
+/// What `x` says: what it did, or why it could not.
+fn cancel_notice(
+    trace: &crate::trace::Trace,
+    lane: LaneId,
+    result: Result<CancelBy, Refusal>,
+) -> String {
+    let name = trace.lane_name(lane);
+    match result {
+        Ok(CancelBy::Abort) => format!("you aborted '{name}'"),
+        Ok(CancelBy::Token) => format!("you cancelled '{name}' through its token"),
+        Err(Refusal::NotStarted) => format!("'{name}' has not run yet: cancel it once it starts"),
+        Err(Refusal::InPlace) => {
+            let owner = trace.parent(lane).map_or("?", |p| trace.lane_name(p));
+            format!("'{name}' is a future inside '{owner}', not a task: only its owner can drop it")
+        }
+        Err(Refusal::KeptByLesson) => {
+            format!("this lesson keeps the handle of task '{name}': only its spawner can abort it")
+        }
+        Err(Refusal::Lesson) => format!("'{name}' is the lesson itself: r restarts it"),
     }
 }

@@ -286,7 +286,7 @@ fn details<'t>(
                 close(&mut d, &mut open, event.t_us);
                 open = Some((event.t_us, Some(trace.text(on))));
             }
-            EventKind::Done | EventKind::Cancelled | EventKind::Failed { .. } => {
+            EventKind::Done | EventKind::Cancelled { .. } | EventKind::Failed { .. } => {
                 close(&mut d, &mut open, event.t_us);
             }
             _ => {}
