@@ -490,7 +490,13 @@ impl Lesson {
             measured,
             self.predict.tolerance_ms * 1000,
             answer,
-            *knobs == self.default_knobs(),
+            if trace.learner_cancelled() {
+                Err(crate::predict::NotScored::YouCancelled)
+            } else if *knobs != self.default_knobs() {
+                Err(crate::predict::NotScored::KnobsChanged)
+            } else {
+                Ok(())
+            },
         )
     }
 

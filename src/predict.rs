@@ -230,6 +230,8 @@ pub enum NotScored {
     NoAnswer,
     /// The knobs differ from the lesson's defaults: practice, not a score.
     KnobsChanged,
+    /// The learner cancelled a lane during the run: not the run asked about.
+    YouCancelled,
     /// None of the choices fits what the run showed.
     NoChoiceFits,
     /// The run did not show what the question asks (text says why).
@@ -256,7 +258,7 @@ impl Verdict {
         measured: Measured,
         tolerance_us: u64,
         answer: Option<usize>,
-        default_knobs: bool,
+        as_asked: Result<(), NotScored>,
     ) -> Verdict {
         let (shown, fitting) = match measured {
             Measured::Value(value) => {
@@ -275,8 +277,7 @@ impl Verdict {
         let scored = match (answer, fitting) {
             (None, _) => Err(NotScored::NoAnswer),
             (Some(_), None) => Err(NotScored::NoChoiceFits),
-            (Some(_), Some(_)) if !default_knobs => Err(NotScored::KnobsChanged),
-            (Some(a), Some(f)) => Ok(a == f),
+            (Some(a), Some(f)) => as_asked.map(|()| a == f),
         };
         Verdict {
             shown,
@@ -380,18 +381,33 @@ mod tests {
     fn verdicts_score_only_honest_answers() {
         let choices: Vec<String> = ["0.5 s", "3.5 s"].map(String::from).to_vec();
         let at = |us| Measured::Value(Value::Time(us));
-        let right = Verdict::judge(&choices, at(3_500_000), 1_000, Some(1), true);
+        let right = Verdict::judge(&choices, at(3_500_000), 1_000, Some(1), Ok(()));
         assert_eq!(right.scored, Ok(true));
-        let wrong = Verdict::judge(&choices, at(3_500_000), 1_000, Some(0), true);
+        let wrong = Verdict::judge(&choices, at(3_500_000), 1_000, Some(0), Ok(()));
         assert_eq!(wrong.scored, Ok(false));
         assert_eq!(wrong.matches(), Some(false));
-        let practice = Verdict::judge(&choices, at(3_500_000), 1_000, Some(1), false);
+        let practice = Verdict::judge(
+            &choices,
+            at(3_500_000),
+            1_000,
+            Some(1),
+            Err(NotScored::KnobsChanged),
+        );
         assert_eq!(practice.scored, Err(NotScored::KnobsChanged));
         assert_eq!(practice.matches(), Some(true));
-        let none_fits = Verdict::judge(&choices, at(2_000_000), 1_000, Some(1), true);
+        let meddled = Verdict::judge(
+            &choices,
+            at(3_500_000),
+            1_000,
+            Some(0),
+            Err(NotScored::YouCancelled),
+        );
+        assert_eq!(meddled.scored, Err(NotScored::YouCancelled));
+        assert_eq!(meddled.matches(), Some(false));
+        let none_fits = Verdict::judge(&choices, at(2_000_000), 1_000, Some(1), Ok(()));
         assert_eq!(none_fits.scored, Err(NotScored::NoChoiceFits));
         assert_eq!(none_fits.matches(), None);
-        let unanswered = Verdict::judge(&choices, at(3_500_000), 1_000, None, true);
+        let unanswered = Verdict::judge(&choices, at(3_500_000), 1_000, None, Ok(()));
         assert_eq!(unanswered.scored, Err(NotScored::NoAnswer));
         assert_eq!(unanswered.fitting, Some(1));
         let missing = Verdict::judge(
@@ -399,7 +415,7 @@ mod tests {
             Measured::Missing("x".into()),
             1_000,
             Some(1),
-            true,
+            Ok(()),
         );
         assert_eq!(missing.scored, Err(NotScored::NotMeasured("x".into())));
     }

@@ -202,6 +202,30 @@ fn a_future_never_polled_never_runs() {
     let lane = named(&trace, "never awaited");
     assert_eq!(trace.first_run_us(lane), None);
     assert_eq!(trace.lane_end(lane), Some(LaneEnd::Cancelled(0)));
+    assert!(trace.never_polled(lane));
+    assert!(matches!(
+        trace.state_at(lane, 0),
+        lanes::trace::LaneNow::Cancelled {
+            never_polled: true,
+            by_you: false,
+            ..
+        }
+    ));
+    // A lane that ran before it was dropped is not "never polled".
+    let main = named(&trace, "main");
+    assert!(!trace.never_polled(main));
+    let trace = run(|_| async {
+        let _ = tokio::time::timeout(ms(10), sleep(ms(100)).lane("timed out")).await;
+    });
+    let lane = named(&trace, "timed out");
+    assert!(!trace.never_polled(lane));
+    assert!(matches!(
+        trace.state_at(lane, 10_000),
+        lanes::trace::LaneNow::Cancelled {
+            never_polled: false,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -530,14 +554,18 @@ fn a_cancellable_lane_can_be_cancelled_live() {
             let fixed = tokio::spawn(sleep(ms(10_000)).lane("fixed"));
             // The lesson's own code sees the abort as tokio reports it.
             let joined = worker.awaiting("JoinHandle").await;
-            info!(cancelled = joined.is_err_and(|e| e.is_cancelled()), "worker joined");
+            info!(
+                cancelled = joined.is_err_and(|e| e.is_cancelled()),
+                "worker joined"
+            );
             let _ = fixed.await;
         }),
         true,
     );
     playback.tick(ms(500));
     pump_until(&mut playback, "the workers", |t| {
-        t.lane_named("fixed").is_some_and(|l| t.first_run_us(l).is_some())
+        t.lane_named("fixed")
+            .is_some_and(|l| t.first_run_us(l).is_some())
     });
     let worker = named(playback.trace(), "worker");
     let fixed = named(playback.trace(), "fixed");
@@ -556,12 +584,17 @@ fn a_cancellable_lane_can_be_cancelled_live() {
         "{end:?}"
     );
     assert!(trace.cancelled_by_you(worker));
-    assert!(trace.logs().iter().any(|l| l.3 == "you cancelled 'worker' (abort)"));
+    assert!(
+        trace
+            .logs()
+            .iter()
+            .any(|l| l.3 == "you cancelled 'worker' (abort)")
+    );
     let jsonl = lanes::render::jsonl::to_string(trace);
     assert!(
-        jsonl
-            .lines()
-            .any(|l| l.contains(&format!(r#""lane":{worker},"event":"cancelled","by":"you""#))),
+        jsonl.lines().any(|l| l.contains(&format!(
+            r#""lane":{worker},"event":"cancelled","by":"you""#
+        ))),
         "{jsonl}"
     );
     assert_eq!(trace.lane_end(fixed), None);
@@ -581,7 +614,8 @@ fn a_future_inside_a_task_is_not_cancelled_by_x_and_says_why() {
     // At the start nothing has run: `main` is queued, the others unborn.
     playback.tick(ms(100));
     pump_until(&mut playback, "inner runs", |t| {
-        t.lane_named("inner").is_some_and(|l| t.first_run_us(l).is_some())
+        t.lane_named("inner")
+            .is_some_and(|l| t.first_run_us(l).is_some())
     });
     let inner = named(playback.trace(), "inner");
     assert_eq!(playback.cancel(inner), Err(Refusal::InPlace));
@@ -610,12 +644,15 @@ fn a_token_wired_lane_is_cancelled_through_its_token_and_cleans_up() {
     );
     playback.tick(ms(300));
     pump_until(&mut playback, "the worker", |t| {
-        t.lane_named("worker").is_some_and(|l| t.first_run_us(l).is_some())
+        t.lane_named("worker")
+            .is_some_and(|l| t.first_run_us(l).is_some())
     });
     let worker = named(playback.trace(), "worker");
     assert_eq!(playback.cancel(worker), Ok(CancelBy::Token));
     playback.tick(ms(1_000));
-    pump_until(&mut playback, "the cleanup", |t| t.lane_end(worker).is_some());
+    pump_until(&mut playback, "the cleanup", |t| {
+        t.lane_end(worker).is_some()
+    });
     let trace = playback.trace();
     // The worker saw its token at 0.3 s, cleaned up for 0.2 s and returned.
     let cleanup = named(trace, "cleanup");

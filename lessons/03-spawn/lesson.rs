@@ -18,8 +18,10 @@ pub async fn run(knobs: Knobs) -> Result<(), BoxError> {
     // `spawn` hands each job to the runtime as a task of its own, and it
     // runs whether or not anyone awaits it. On this one-thread runtime it
     // starts as soon as `main` reaches its first `.await`.
-    let a = tokio::spawn(job("A", knobs.millis("a_ms")).lane("task A"));
-    let b = tokio::spawn(job("B", knobs.millis("b_ms")).lane("task B"));
+    // (`.lane` and `.cancellable` are lanes' own: a name to draw, and
+    // leave for you to abort the task with x.)
+    let a = tokio::spawn(job("A", knobs.millis("a_ms")).lane("task A")).cancellable();
+    let b = tokio::spawn(job("B", knobs.millis("b_ms")).lane("task B")).cancellable();
     // `a` and `b` are JoinHandles: a way to wait for a task's result.
     // They do not own the task: dropping one would detach it, not stop it.
 

@@ -34,7 +34,8 @@ pub async fn run(knobs: Knobs) -> Result<(), BoxError> {
             }
             // Returning drops `tx`: this producer has nothing more to say.
         };
-        producer_tasks.push(tokio::spawn(producer.lane(format!("producer {p}"))));
+        // `.cancellable()` lets you abort the task with x.
+        producer_tasks.push(tokio::spawn(producer.lane(format!("producer {p}"))).cancellable());
     }
     // Drop main's own sender too. The channel closes when the last sender
     // is gone; keep this one and the consumers would wait forever.
@@ -65,7 +66,7 @@ pub async fn run(knobs: Knobs) -> Result<(), BoxError> {
             info!("queue closed and empty: stopping");
             done
         };
-        consumer_tasks.push(tokio::spawn(consumer.lane(format!("consumer {c}"))));
+        consumer_tasks.push(tokio::spawn(consumer.lane(format!("consumer {c}"))).cancellable());
     }
 
     // A JoinHandle gives `Err` if its task panicked: pass that on.

@@ -70,7 +70,8 @@ pub async fn run(knobs: Knobs) -> Result<(), BoxError> {
                 info!("read {read}, wrote {}", read + 1);
             }
         };
-        tasks.push(tokio::spawn(worker.lane(format!("worker {w}"))));
+        // `.cancellable()` lets you abort the task with x.
+        tasks.push(tokio::spawn(worker.lane(format!("worker {w}"))).cancellable());
     }
     for task in tasks {
         task.awaiting("JoinHandle")

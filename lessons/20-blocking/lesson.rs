@@ -20,7 +20,7 @@ pub async fn run(knobs: Knobs) -> Result<(), BoxError> {
             sleep(nap).await; // parks this task; the thread is free
             info!("woke after {:?}", start.elapsed());
         };
-        handles.push(tokio::spawn(sleeper.lane(format!("sleeper {i}"))));
+        handles.push(tokio::spawn(sleeper.lane(format!("sleeper {i}"))).cancellable());
     }
 
     let blocker = async move {
@@ -33,7 +33,9 @@ pub async fn run(knobs: Knobs) -> Result<(), BoxError> {
             sleep(block).await; // the same wait, without taking the thread
         }
     };
-    handles.push(tokio::spawn(blocker.lane("blocker")));
+    // `.cancellable()` lets you abort a task with x: try it on the
+    // blocker while it blocks.
+    handles.push(tokio::spawn(blocker.lane("blocker")).cancellable());
 
     for handle in handles {
         // An Err here means the task panicked or was aborted.

@@ -15,7 +15,7 @@ use std::sync::mpsc::Sender;
 use super::cancel::{CancelBy, Role};
 use super::run::Clock;
 use super::signals::Signals;
-use crate::trace::{Batch, EndReason, Event, EventKind, LaneId, Level, TextId};
+use crate::trace::{Batch, EndReason, Event, EventKind, LaneId, Level, TextId, YOU_CANCELLED};
 
 /// By default, above this many events the run is stopped, so that a lesson
 /// that never ends cannot grow the trace without bound (about 50 MB).
@@ -605,11 +605,7 @@ impl Recorder {
     }
 
     /// The lesson wired a token to a lane (`.cancel_with(&token)`).
-    pub(crate) fn allow_token(
-        &mut self,
-        lane: LaneId,
-        token: tokio_util::sync::CancellationToken,
-    ) {
+    pub(crate) fn allow_token(&mut self, lane: LaneId, token: tokio_util::sync::CancellationToken) {
         if let Some(index) = self.lane_index(lane) {
             self.tokens.insert(lane, token);
             self.set_role(index, lane, Role::Cancellable(CancelBy::Token));
@@ -630,7 +626,7 @@ impl Recorder {
             token.cancel();
             self.runner_log(
                 Level::Warn,
-                &format!("you cancelled '{name}' through its CancellationToken"),
+                &format!("{YOU_CANCELLED}{name}' through its CancellationToken"),
             );
             return true;
         }
@@ -641,7 +637,7 @@ impl Recorder {
             Some(handle) => {
                 handle.abort();
                 self.cancelled_by_you.insert(lane);
-                self.runner_log(Level::Warn, &format!("you cancelled '{name}' (abort)"));
+                self.runner_log(Level::Warn, &format!("{YOU_CANCELLED}{name}' (abort)"));
                 true
             }
             None => false,

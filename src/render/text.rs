@@ -269,6 +269,12 @@ fn fate(trace: &Trace, lane: LaneId) -> String {
     };
     let end = match trace.lane_end(lane) {
         Some(LaneEnd::Done(t)) => format!("done at {}", seconds(t)),
+        Some(LaneEnd::Cancelled(t)) if trace.never_polled(lane) => {
+            format!("dropped at {} without being polled", seconds(t))
+        }
+        Some(LaneEnd::Cancelled(t)) if trace.cancelled_by_you(lane) => {
+            format!("cancelled by you at {}", seconds(t))
+        }
         Some(LaneEnd::Cancelled(t)) => format!("cancelled at {}", seconds(t)),
         Some(LaneEnd::Failed(t, detail)) => format!("failed at {}: {detail}", seconds(t)),
         None => match last_wait(trace, lane) {

@@ -11,6 +11,9 @@ pub use query::{LaneEnd, LaneNow, LaneSpan, SpanState};
 
 use std::fmt;
 
+/// How the runner's log line starts when the learner cancels a lane live.
+pub const YOU_CANCELLED: &str = "you cancelled '";
+
 /// Lanes are numbered from 1 in order of creation.
 pub type LaneId = u32;
 

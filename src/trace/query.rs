@@ -75,7 +75,13 @@ pub enum LaneNow<'t> {
         since_us: u64,
     },
     Done(u64),
-    Cancelled(u64),
+    Cancelled {
+        at: u64,
+        /// The learner cancelled it live (`x`).
+        by_you: bool,
+        /// Dropped before its first poll: a future made and never awaited.
+        never_polled: bool,
+    },
     Failed(u64, &'t str),
 }
 
@@ -83,7 +89,7 @@ impl LaneNow<'_> {
     pub fn has_ended(&self) -> bool {
         matches!(
             self,
-            LaneNow::Done(_) | LaneNow::Cancelled(_) | LaneNow::Failed(..)
+            LaneNow::Done(_) | LaneNow::Cancelled { .. } | LaneNow::Failed(..)
         )
     }
 }
@@ -106,7 +112,7 @@ impl Trace {
         };
         // The last event before `t_us` that says what the lane is doing
         // (log lines do not).
-        for &i in info.events[..upto].iter().rev() {
+        for (k, &i) in info.events[..upto].iter().enumerate().rev() {
             let e = &events[i as usize];
             return match e.kind {
                 EventKind::Spawned { .. } => LaneNow::Queued,
@@ -117,7 +123,13 @@ impl Trace {
                     since_us: e.t_us,
                 },
                 EventKind::Done => LaneNow::Done(e.t_us),
-                EventKind::Cancelled { .. } => LaneNow::Cancelled(e.t_us),
+                EventKind::Cancelled { by_you } => LaneNow::Cancelled {
+                    at: e.t_us,
+                    by_you,
+                    // Only `spawned` came before: it never ran, so it
+                    // never wrote a log line either.
+                    never_polled: k == 1,
+                },
                 EventKind::Failed { detail } => LaneNow::Failed(e.t_us, self.text(detail)),
                 EventKind::Log { .. } | EventKind::End { .. } => continue,
             };
@@ -168,6 +180,19 @@ impl Trace {
     pub fn cancelled_by_you(&self, lane: LaneId) -> bool {
         self.lane_events(lane)
             .any(|e| matches!(e.kind, EventKind::Cancelled { by_you: true }))
+    }
+
+    /// Whether the learner cancelled any lane during the run (by abort or
+    /// through a lesson's token): then it is not the run a question asked
+    /// about.
+    pub fn learner_cancelled(&self) -> bool {
+        self.events().iter().any(|e| match e.kind {
+            EventKind::Cancelled { by_you } => by_you,
+            EventKind::Log { detail, .. } if e.lane.is_none() => {
+                self.text(detail).starts_with(super::YOU_CANCELLED)
+            }
+            _ => false,
+        })
     }
 
     /// A lane that ended without ever being polled: a future created and

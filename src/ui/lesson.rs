@@ -580,7 +580,7 @@ fn cancel_notice(
 ) -> String {
     let name = trace.lane_name(lane);
     match result {
-        Ok(CancelBy::Abort) => format!("you aborted '{name}'"),
+        Ok(CancelBy::Abort) => format!("you aborted '{name}': it stops at its next .await"),
         Ok(CancelBy::Token) => format!("you cancelled '{name}' through its token"),
         Err(Refusal::NotStarted) => format!("'{name}' has not run yet: cancel it once it starts"),
         Err(Refusal::InPlace) => {

@@ -225,7 +225,23 @@ impl LanesView<'_> {
             LaneNow::Waiting { on, .. } if is_timer_wait(on) => (on.to_string(), theme.timer()),
             LaneNow::Waiting { on, .. } => (on.to_string(), theme.waiting()),
             LaneNow::Done(t) => (format!("done {}", seconds(*t)), theme.done()),
-            LaneNow::Cancelled(t) => (format!("cancelled {}", seconds(*t)), theme.cancelled()),
+            LaneNow::Cancelled {
+                never_polled: true, ..
+            } => ("dropped, never polled".into(), theme.cancelled()),
+            LaneNow::Cancelled {
+                at, by_you: true, ..
+            } => {
+                let long = format!("cancelled by you {}", seconds(*at));
+                let text = if long.chars().count() <= width as usize {
+                    long
+                } else {
+                    format!("by you {}", seconds(*at))
+                };
+                (text, theme.cancelled())
+            }
+            LaneNow::Cancelled { at, .. } => {
+                (format!("cancelled {}", seconds(*at)), theme.cancelled())
+            }
             LaneNow::Failed(t, detail) => {
                 (format!("failed {}: {detail}", seconds(*t)), theme.failed())
             }

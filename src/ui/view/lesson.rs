@@ -307,6 +307,13 @@ impl LessonView<'_> {
                 ),
                 theme.text(),
             ),
+            (Err(NotScored::YouCancelled), Some(a)) => (
+                format!(
+                    "You predicted {a}; this run shows {shown}. Not scored: you cancelled a \
+                     lane, so it is not the run the question asked about (r runs it again)."
+                ),
+                theme.text(),
+            ),
             (Err(NotScored::NoChoiceFits), _) => (
                 format!(
                     "{}The run shows {shown}: none of the choices fits these knobs. Not scored.",
@@ -351,7 +358,18 @@ impl LessonView<'_> {
                 seconds(*since_us)
             ),
             LaneNow::Done(t) => format!("done at {}", seconds(*t)),
-            LaneNow::Cancelled(t) => format!("cancelled at {}", seconds(*t)),
+            LaneNow::Cancelled {
+                at,
+                never_polled: true,
+                ..
+            } => format!(
+                "dropped at {} without ever being polled: none of its code ran",
+                seconds(*at)
+            ),
+            LaneNow::Cancelled {
+                at, by_you: true, ..
+            } => format!("cancelled by you at {}", seconds(*at)),
+            LaneNow::Cancelled { at, .. } => format!("cancelled at {}", seconds(*at)),
             LaneNow::Failed(t, why) => format!("failed at {}: {why}", seconds(*t)),
             LaneNow::Running { .. } if d.blocking => {
                 "running, and blocking the thread: no other lane can run".into()
