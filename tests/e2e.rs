@@ -613,6 +613,102 @@ fn the_blocking_lesson_shows_the_block_while_it_happens() {
     tui.assert_exited_cleanly("Ctrl-C after the blocking lesson");
 }
 
+const DOWN: &str = "\x1b[B";
+
+/// The lanes pane's row for `lane` (the text pane beside it may name lanes
+/// too), from the column where the lanes pane starts at 120 columns.
+fn lane_row(text: &str, lane: &str) -> String {
+    text.lines()
+        .map(|l| l.chars().skip(50).collect::<String>())
+        .find(|l| l.contains(&format!("{lane} ")))
+        .unwrap_or_default()
+}
+
+/// `x` in three lessons, as a learner uses it: a request holding a permit
+/// is aborted and the next one takes its permit at once; a worker of a
+/// task group is aborted and `main` carries on; a future inside `main`
+/// cannot be, and `x` says why.
+#[test]
+fn x_cancels_a_lane_live_or_says_why_not() {
+    // Semaphore: request 2 holds a permit from 0.0 s.
+    let mut tui = Tui::start("x-semaphore", &["open", "semaphore"], 120, 36);
+    tui.wait_for(SEMAPHORE_QUESTION, START);
+    tui.wait_for("request 20", SHOW);
+    tui.send("3");
+    tui.send(&DOWN.repeat(3)); // main, request 1, request 2
+    tui.send(" ");
+    tui.wait_until("t past 0.1 s", SHOW, |s| {
+        Status::of(s).t.is_some_and(|t| t >= 0.1)
+    });
+    tui.send("x");
+    let cancelled = tui.wait_until("request 2 cancelled by you", SHOW, |s| {
+        lane_row(&s.contents(), "request 2").contains("by you")
+    });
+    let status = Status::of(&cancelled);
+    assert!(
+        status.line.contains("you aborted 'request 2'"),
+        "{}",
+        status.line
+    );
+    // Its permit went back at once: request 4 works before the first wave ends.
+    let early = tui.wait_until("request 4 working", SHOW, |s| {
+        lane_row(&s.contents(), "request 4").contains("Sleep 500ms")
+    });
+    let t = Status::of(&early).t.expect("a time");
+    assert!(
+        t < 0.5,
+        "request 4 started only at {t} s:\n{}",
+        early.contents()
+    );
+    // `main` is the lesson itself: x says so and changes nothing.
+    tui.send("g"); // the first lane: main
+    tui.send("x");
+    tui.wait_for("'main' is the lesson itself", SHOW);
+    // The run, changed by the learner, is shown but not scored.
+    tui.wait_until("the end", PLAY, |s| Status::of(s).is("finished"));
+    tui.wait_for("Not scored: you cancelled", SHOW);
+    tui.send(CTRL_C);
+    tui.assert_exited_cleanly("Ctrl-C after cancelling in semaphore");
+
+    // Task group: worker 5 aborted before the failure; main carries on.
+    let mut tui = Tui::start("x-task-group", &["open", "task-group"], 120, 36);
+    tui.wait_until("the question", START, |s| Status::of(s).is("ready"));
+    tui.send(&DOWN.repeat(6)); // main, worker 1 .. worker 5
+    tui.send(" ");
+    tui.wait_until("t past 0.2 s", SHOW, |s| {
+        Status::of(s).t.is_some_and(|t| t >= 0.2)
+    });
+    tui.send("x");
+    let end = tui.wait_until("the end", PLAY, |s| Status::of(s).is("finished"));
+    let text = end.contents();
+    assert!(lane_row(&text, "worker 5").contains("by you"), "{text}");
+    for worker in ["worker 2", "worker 4"] {
+        assert!(
+            lane_row(&text, worker).contains("cancelled 1.5 s"),
+            "{worker}: {text}"
+        );
+    }
+    assert!(
+        lane_row(&text, "worker 3").contains("failed 1.5 s"),
+        "{text}"
+    );
+    tui.send(CTRL_C);
+    tui.assert_exited_cleanly("Ctrl-C after cancelling in task-group");
+
+    // Join: the fetches are futures inside main's task, not tasks.
+    let mut tui = Tui::start("x-join", &["open", "join"], 120, 36);
+    tui.wait_until("the question", START, |s| Status::of(s).is("ready"));
+    tui.send(" ");
+    tui.wait_until("sequential 1 running", SHOW, |s| {
+        lane_row(&s.contents(), "sequential 1").contains("Sleep")
+    });
+    tui.send(&DOWN.repeat(2)); // main, sequential 1
+    tui.send("x");
+    tui.wait_for("'sequential 1' is a future inside 'main', not a task", SHOW);
+    tui.send(CTRL_C);
+    tui.assert_exited_cleanly("Ctrl-C after x in join");
+}
+
 #[test]
 fn a_lesson_opened_from_the_command_line_quits_with_q() {
     let mut tui = Tui::start("open-q", &["open", "semaphore"], 120, 36);
