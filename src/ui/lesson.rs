@@ -558,20 +558,6 @@ pub fn lane_rows(trace: &Trace, folded: &HashSet<LaneId>, until_us: u64) -> Vec<
     rows
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nice_steps_follow_the_value() {
-        assert_eq!(nice_step(3, true), 1);
-        assert_eq!(nice_step(20, true), 2);
-        assert_eq!(nice_step(500, true), 50);
-        assert_eq!(nice_step(1000, true), 100);
-        assert_eq!(nice_step(10, false), 1);
-    }
-}
-
 /// What `x` says: what it did, or why it could not.
 fn cancel_notice(
     trace: &crate::trace::Trace,
@@ -591,5 +577,19 @@ fn cancel_notice(
             format!("this lesson keeps the handle of task '{name}': only its spawner can abort it")
         }
         Err(Refusal::Lesson) => format!("'{name}' is the lesson itself: r restarts it"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_steps_follow_the_value() {
+        assert_eq!(nice_step(3, true), 1);
+        assert_eq!(nice_step(20, true), 2);
+        assert_eq!(nice_step(500, true), 50);
+        assert_eq!(nice_step(1000, true), 100);
+        assert_eq!(nice_step(10, false), 1);
     }
 }
