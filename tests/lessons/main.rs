@@ -2,6 +2,7 @@
 
 mod support;
 
+mod await_basics;
 mod blocking;
 mod join;
 mod mutex;
