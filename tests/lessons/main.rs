@@ -6,6 +6,7 @@ mod await_basics;
 mod blocking;
 mod join;
 mod mutex;
+mod partial_failure;
 mod queue;
 mod semaphore;
 mod spawn;
