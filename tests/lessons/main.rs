@@ -2,9 +2,11 @@
 
 mod support;
 
+mod await_basics;
 mod blocking;
 mod join;
 mod mutex;
+mod partial_failure;
 mod queue;
 mod semaphore;
 mod spawn;
