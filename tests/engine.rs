@@ -733,3 +733,18 @@ fn every_ended_lane_has_exactly_one_final_event_and_time_never_goes_back() {
         );
     }
 }
+
+#[test]
+fn a_lane_that_wakes_itself_keeps_its_wait_at_the_same_instant() {
+    // Above 30 futures `join_all` runs them in a `FuturesOrdered`, which
+    // wakes itself after a round and is polled again at the same instant,
+    // touching no child: the parent still waits on its children.
+    let trace = run(|_| async {
+        let fetches = (1..=31).map(|i| sleep(ms(100)).lane(format!("fetch {i}")));
+        futures::future::join_all(fetches).await;
+    });
+    let main = named(&trace, "main");
+    let waits: Vec<&str> = trace.waits(main).iter().map(|w| w.1).collect();
+    assert!(!waits.is_empty());
+    assert!(waits.iter().all(|&w| w == "join"), "{waits:?}");
+}

@@ -84,6 +84,7 @@ impl<F> Lane<F> {
 pin_project! {
     /// A future shown as a lane. Records running, awaiting, done, failed
     /// (an `Err` output or a panic) and cancelled (dropped unfinished).
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Lane<F> {
         #[pin]
         inner: F,
@@ -158,6 +159,7 @@ pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
 
 pin_project! {
     /// A future whose waits are shown as `what`, at the line it was made.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Awaiting<F> {
         #[pin]
         inner: F,

@@ -381,20 +381,27 @@ impl Recorder {
 
     /// A lane's poll ended with `Pending`.
     pub(crate) fn leave_pending(&mut self, lane: LaneId, frame: Frame) {
-        let target = self
-            .frame_wait
-            .take()
-            .unwrap_or(if self.frame_child_pending {
-                WaitTarget {
-                    on: self.join,
-                    line: None,
+        let target = match self.frame_wait.take() {
+            Some(target) => target,
+            None if self.frame_child_pending => WaitTarget {
+                on: self.join,
+                line: None,
+            },
+            // Nothing was waited on in this poll: a future that woke itself
+            // to be polled again (as `FuturesOrdered` does after a round)
+            // found nothing new. At the same instant, it still waits on
+            // what it waited on before.
+            None => {
+                let now = self.now_us();
+                match self.lane_index(lane).map(|i| &self.lanes[i]) {
+                    Some(state) if state.t_us == now => match state.shown {
+                        Shown::Waiting(before) => before,
+                        _ => self.unknown_wait(),
+                    },
+                    _ => self.unknown_wait(),
                 }
-            } else {
-                WaitTarget {
-                    on: self.unknown,
-                    line: None,
-                }
-            });
+            }
+        };
         self.restore(frame, true);
         let Some(index) = self.lane_index(lane) else {
             return;
@@ -409,6 +416,13 @@ impl Recorder {
                 },
             );
             self.stamp(index);
+        }
+    }
+
+    fn unknown_wait(&self) -> WaitTarget {
+        WaitTarget {
+            on: self.unknown,
+            line: None,
         }
     }
 
