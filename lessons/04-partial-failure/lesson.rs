@@ -24,10 +24,8 @@ pub async fn run(knobs: Knobs) -> Result<(), BoxError> {
     // Part one: `join_all` waits for every future, whether it succeeds or
     // fails, and hands back all the `Result`s, in the order given.
     let start = Instant::now();
-    let results = join_all(
-        (1..=items).map(|i| process(i, time, bad).lane(format!("join_all {i}"))),
-    )
-    .await;
+    let results =
+        join_all((1..=items).map(|i| process(i, time, bad).lane(format!("join_all {i}")))).await;
     let took = start.elapsed();
     // Each `Err` is a value in the vector: look at every one, or it is lost.
     let mut ok = 0;
@@ -46,10 +44,9 @@ pub async fn run(knobs: Knobs) -> Result<(), BoxError> {
     // Part two: `try_join_all` over the same items. The first `Err` it
     // sees ends it, and it drops every future still unfinished.
     let start = Instant::now();
-    let outcome = try_join_all(
-        (1..=items).map(|i| process(i, time, bad).lane(format!("try_join_all {i}"))),
-    )
-    .await;
+    let outcome =
+        try_join_all((1..=items).map(|i| process(i, time, bad).lane(format!("try_join_all {i}"))))
+            .await;
     let took = start.elapsed();
     match outcome {
         Ok(values) => info!(ok = values.len(), ?took, "try_join_all finished"),

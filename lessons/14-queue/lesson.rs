@@ -71,8 +71,7 @@ pub async fn run(knobs: Knobs) -> Result<(), BoxError> {
 
     // A JoinHandle gives `Err` if its task panicked: pass that on.
     for task in producer_tasks {
-        task.awaiting("JoinHandle")
-            .await?;
+        task.awaiting("JoinHandle").await?;
     }
     let mut consumed = 0;
     for task in consumer_tasks {

@@ -74,8 +74,7 @@ pub async fn run(knobs: Knobs) -> Result<(), BoxError> {
         tasks.push(tokio::spawn(worker.lane(format!("worker {w}"))).cancellable());
     }
     for task in tasks {
-        task.awaiting("JoinHandle")
-            .await?;
+        task.awaiting("JoinHandle").await?;
     }
 
     let (count, expected) = (counter.value().await, workers * increments);

@@ -39,9 +39,7 @@ pub async fn run(knobs: Knobs) -> Result<(), BoxError> {
 
     for handle in handles {
         // An Err here means the task panicked or was aborted.
-        handle
-            .awaiting("JoinHandle")
-            .await?;
+        handle.awaiting("JoinHandle").await?;
     }
     info!("all three done after {:?}", start.elapsed());
     Ok(())
