@@ -748,3 +748,68 @@ fn a_lane_that_wakes_itself_keeps_its_wait_at_the_same_instant() {
     assert!(!waits.is_empty());
     assert!(waits.iter().all(|&w| w == "join"), "{waits:?}");
 }
+
+#[test]
+fn tasks_left_at_the_end_are_cancelled_in_lane_order_every_time() {
+    // Tokio drops the tasks left at shutdown in an order of its own, which
+    // changes between runs in one process; the trace does not.
+    let lesson = |_| async {
+        for i in 1..=7 {
+            tokio::spawn(sleep(ms(1_000)).lane(format!("job {i}")));
+        }
+        sleep(ms(10)).await;
+    };
+    let first = run(lesson);
+    let second = run(lesson);
+    assert_eq!(
+        lanes::render::jsonl::to_string(&first),
+        lanes::render::jsonl::to_string(&second)
+    );
+    let cancelled: Vec<u32> = first
+        .events()
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Cancelled { .. }))
+        .filter_map(|e| e.lane)
+        .collect();
+    let jobs: Vec<u32> = (1..=7)
+        .map(|i| named(&first, &format!("job {i}")))
+        .collect();
+    assert_eq!(cancelled, jobs);
+}
+
+#[test]
+fn what_a_dropped_lane_logs_as_it_is_dropped_is_its_own() {
+    struct Guard;
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            tracing::warn!("guard dropped");
+        }
+    }
+    let trace = run(|_| async {
+        let work = async {
+            let _guard = Guard;
+            sleep(ms(1_000)).lane("inner").await;
+        };
+        let _ = tokio::time::timeout(ms(100), work.lane("work")).await;
+    });
+    let work = named(&trace, "work");
+    let inner = named(&trace, "inner");
+    let logs = trace.logs();
+    let guard = logs
+        .iter()
+        .find(|l| l.3 == "guard dropped")
+        .expect("logged");
+    assert_eq!((guard.0, guard.1), (100_000, Some(work)));
+    // The lane's own end is its last event; its child ends before it.
+    let last = trace.lane_events(work).last().unwrap();
+    assert!(matches!(last.kind, EventKind::Cancelled { .. }));
+    assert_eq!(trace.lane_end(inner), Some(LaneEnd::Cancelled(100_000)));
+    let index = |lane| {
+        trace
+            .events()
+            .iter()
+            .position(|e| e.lane == Some(lane) && e.is_terminal())
+            .unwrap()
+    };
+    assert!(index(inner) < index(work));
+}

@@ -23,7 +23,7 @@ pub trait LaneExt: Future + Sized {
     {
         let id = recorder::with(|r| r.spawn_lane(name.as_ref())).flatten();
         Lane {
-            inner: self,
+            inner: Some(self),
             id,
             finished: false,
         }
@@ -86,17 +86,27 @@ pin_project! {
     /// (an `Err` output or a panic) and cancelled (dropped unfinished).
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Lane<F> {
+        // `None` once dropped early, so that its destructors run inside
+        // the lane (see `drop`).
         #[pin]
-        inner: F,
+        inner: Option<F>,
         id: Option<LaneId>,
         finished: bool,
     }
 
     impl<F> PinnedDrop for Lane<F> {
         fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
+            let mut this = this.project();
             if let (Some(lane), false) = (*this.id, *this.finished) {
-                recorder::with(|r| r.cancel_lane(lane));
+                // Dropped unfinished: cancelled. Its own destructors run
+                // first, as the lane (a guard's log line is the lane's, and
+                // its child lanes end before it does).
+                let outer = recorder::with(|r| r.enter_drop(lane)).flatten();
+                this.inner.set(None);
+                recorder::with(|r| {
+                    r.leave_drop(outer);
+                    r.cancel_lane(lane);
+                });
             }
         }
     }
@@ -111,8 +121,12 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
+        let inner = this
+            .inner
+            .as_pin_mut()
+            .expect("a lane is not polled after it is dropped or done");
         let Some(lane) = *this.id else {
-            return this.inner.poll(cx);
+            return inner.poll(cx);
         };
         let frame = match recorder::with(|r| (!r.is_behind()).then(|| r.enter(lane))) {
             Some(Some(frame)) => frame,
@@ -123,9 +137,8 @@ where
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
-            None => return this.inner.poll(cx),
+            None => return inner.poll(cx),
         };
-        let inner = this.inner;
         match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
             Ok(Poll::Pending) => {
                 recorder::with(|r| r.leave_pending(lane, frame));

@@ -126,6 +126,10 @@ pub(crate) struct Recorder {
     task_roots: HashMap<tokio::task::Id, LaneId>,
     tokens: HashMap<LaneId, tokio_util::sync::CancellationToken>,
     cancelled_by_you: HashSet<LaneId>,
+    /// While the runtime shuts down, the lanes it drops, to be recorded in
+    /// lane order: tokio drops tasks in an order of its own, which differs
+    /// from run to run in one process.
+    shutdown_cancels: Option<Vec<LaneId>>,
     pub(crate) signals: Arc<Signals>,
 }
 
@@ -165,6 +169,7 @@ impl Recorder {
             task_roots: HashMap::new(),
             tokens: HashMap::new(),
             cancelled_by_you: HashSet::new(),
+            shutdown_cancels: None,
             signals,
         };
         recorder.unknown = recorder.label("unknown");
@@ -275,6 +280,31 @@ impl Recorder {
         if self.events >= self.max_events {
             self.signals.finish(EndReason::TraceLimit);
         }
+    }
+
+    /// The runtime is about to drop every task left: hold their lanes'
+    /// cancellations until `end_shutdown`.
+    pub(crate) fn begin_shutdown(&mut self) {
+        self.shutdown_cancels = Some(Vec::new());
+    }
+
+    /// Records the cancellations of the shutdown, in lane order.
+    pub(crate) fn end_shutdown(&mut self) {
+        let mut lanes = self.shutdown_cancels.take().unwrap_or_default();
+        lanes.sort_unstable();
+        for lane in lanes {
+            self.cancel_lane(lane);
+        }
+    }
+
+    /// A lane's future is being dropped unfinished: what its destructors
+    /// log is the lane's. Returns the lane to go back to.
+    pub(crate) fn enter_drop(&mut self, lane: LaneId) -> Option<LaneId> {
+        self.current.replace(lane)
+    }
+
+    pub(crate) fn leave_drop(&mut self, outer: Option<LaneId>) {
+        self.current = outer;
     }
 
     /// Stops recording: later polls and drops leave no trace.
@@ -520,6 +550,10 @@ impl Recorder {
 
     /// The lane's future was dropped before it finished.
     pub(crate) fn cancel_lane(&mut self, lane: LaneId) {
+        if let Some(later) = &mut self.shutdown_cancels {
+            later.push(lane);
+            return;
+        }
         if let Some(index) = self.lane_index(lane) {
             let state = &mut self.lanes[index];
             if state.shown != Shown::Ended {

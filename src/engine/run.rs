@@ -403,7 +403,9 @@ fn lesson_thread(
     });
     // Dropping the runtime drops every task still alive, exactly as when a
     // tokio program's main returns: those lanes are cancelled.
+    recorder::with(|r| r.begin_shutdown());
     runtime.shutdown_background();
+    recorder::with(|r| r.end_shutdown());
     recorder::with(|r| {
         r.end(reason);
         r.flush();
