@@ -3,6 +3,7 @@
 mod support;
 
 mod blocking;
+mod cancellation;
 mod join;
 mod mutex;
 mod queue;
