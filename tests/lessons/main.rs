@@ -2,6 +2,7 @@
 
 mod support;
 
+mod background_tasks;
 mod blocking;
 mod cancellation;
 mod join;
