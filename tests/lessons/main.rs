@@ -3,7 +3,9 @@
 mod support;
 
 mod await_basics;
+mod background_tasks;
 mod blocking;
+mod cancellation;
 mod join;
 mod mutex;
 mod partial_failure;
