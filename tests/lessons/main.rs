@@ -2,6 +2,7 @@
 
 mod support;
 
+mod as_completed;
 mod blocking;
 mod join;
 mod mutex;
