@@ -7,6 +7,7 @@ mod blocking;
 mod join;
 mod mutex;
 mod queue;
+mod race;
 mod semaphore;
 mod spawn;
 mod task_group;
