@@ -19,8 +19,8 @@ async fn fetch(number: usize, latency: Duration) -> usize {
 
 /// What `main` does with one result (a sleep stands in for the work; by
 /// default it takes no time at all).
-async fn handle(nth: usize, fetch: usize, start: Instant, handling: Duration) {
-    info!(fetch, at = ?start.elapsed(), "handling result {nth}");
+async fn handle(nth: usize, number: usize, start: Instant, handling: Duration) {
+    info!(fetch = number, at = ?start.elapsed(), "handling result {nth}");
     if !handling.is_zero() {
         sleep(handling).await;
     }
