@@ -2,6 +2,7 @@
 
 mod support;
 
+mod as_completed;
 mod await_basics;
 mod background_tasks;
 mod blocking;
@@ -10,6 +11,7 @@ mod join;
 mod mutex;
 mod partial_failure;
 mod queue;
+mod race;
 mod semaphore;
 mod spawn;
 mod task_group;
