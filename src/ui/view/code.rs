@@ -436,7 +436,8 @@ fn number_width(lines: usize) -> usize {
 /// the code after it, in a pane `width` columns wide inside its border.
 fn columns(code: &Highlighted, width: u16) -> (usize, usize) {
     let width = usize::from(width);
-    let gutter = (number_width(code.len()) + 2).min(width);
+    // However narrow the pane, the code keeps a column: numbers give way.
+    let gutter = (number_width(code.len()) + 2).min(width.saturating_sub(1));
     (gutter, width - gutter)
 }
 
@@ -1026,11 +1027,17 @@ mod tests {
                     let tall = code.len() as u16 + 2;
                     let wide = code_cells(&render(&pane(&code, &[], 0, &theme), 300, tall));
                     for width in [7, 10, 24, 50, 80] {
-                        // Room for every row.
-                        let rows: usize = row_counts(&code, usize::from(width) - 6).iter().sum();
-                        let height = rows as u16 + 2;
-                        let buf = render(&pane(&code, &[], 0, &theme), width, height);
-                        let cells = code_cells(&buf);
+                        // Every row, a page at a time: a buffer holds at
+                        // most 65,535 cells.
+                        let (_, text_width) = columns(&code, width - 2);
+                        let rows: usize = row_counts(&code, text_width).iter().sum();
+                        let page = 60_000 / usize::from(width) - 2;
+                        let mut cells = Vec::new();
+                        for top in (0..rows).step_by(page) {
+                            let height = (page.min(rows - top) + 2) as u16;
+                            let buf = render(&pane(&code, &[], top as u16, &theme), width, height);
+                            cells.extend(code_cells(&buf));
+                        }
                         let text = |cells: &[(String, Color, Modifier)]| -> String {
                             cells.iter().map(|c| c.0.as_str()).collect()
                         };

@@ -816,8 +816,10 @@ mod tests {
         assert_eq!(buf[(4, y)].fg, COLOR.warn().fg.unwrap());
         let (_, row) = row_with(&buf, "11 semaphore").unwrap();
         assert!(row.starts_with("│▶    "), "nothing yet: {row:?}");
+        // The legend, tightened beside the scroll arrow (the list is longer
+        // than the screen).
         assert!(
-            text(&buf).contains("╰ • open ✔ ran ★ right ✗ wrong ╯"),
+            text(&buf).contains("╰ •open ✔ran ★right ✗wrong ─ ↓ ╯"),
             "the legend: {}",
             text(&buf)
         );
@@ -848,7 +850,7 @@ mod tests {
             "a wrong answer: {screen}"
         );
         assert!(
-            screen.contains("+ o open * ran + right - wrong +"),
+            screen.contains("+ o open *ran +right -wrong  v +"),
             "{screen}"
         );
         // Tight beside the arrow, the letter `o` keeps its space.
@@ -1179,7 +1181,8 @@ mod tests {
             screen.contains(&format!(" Lessons · 1/{n} ran · 1 right ")),
             "{screen}"
         );
-        let screen = text(&render(&on("semaphore"), &progress, &COLOR, 24, 10));
+        // Narrow, beside the scroll arrow: the count still fits.
+        let screen = text(&render(&on("semaphore"), &progress, &COLOR, 26, 10));
         let top = screen.lines().next().unwrap();
         assert!(top.contains(&format!(" Lessons · 1/{n} ran ")), "{top}");
         let screen = text(&render(&on("semaphore"), &progress, &COLOR, 14, 10));
