@@ -709,6 +709,48 @@ fn x_cancels_a_lane_live_or_says_why_not() {
     tui.assert_exited_cleanly("Ctrl-C after x in join");
 }
 
+/// The cancellation lesson, cancelled by the learner: through the token,
+/// the worker's own code runs its cleanup; by abort, it is dropped.
+#[test]
+fn x_in_the_cancellation_lesson_cancels_the_worker_the_lessons_way() {
+    let mut tui = Tui::start("x-token", &["open", "cancellation"], 120, 36);
+    tui.wait_until("the question", START, |s| Status::of(s).is("ready"));
+    tui.send(&DOWN.repeat(2)); // main, worker
+    tui.send(" ");
+    tui.wait_until("step 2 running", PLAY, |s| {
+        lane_row(&s.contents(), "step 2").contains("Sleep")
+    });
+    tui.send("x");
+    tui.wait_for("you cancelled 'worker' through its token", SHOW);
+    let cleaned = tui.wait_until("the worker done after its cleanup", PLAY, |s| {
+        lane_row(&s.contents(), "worker").contains("done")
+    });
+    let text = cleaned.contents();
+    assert!(lane_row(&text, "step 2").contains("cancelled"), "{text}");
+    assert!(lane_row(&text, "cleanup").contains("done"), "{text}");
+    assert!(!lane_row(&text, "worker").contains("by you"), "{text}");
+    tui.send(CTRL_C);
+    tui.assert_exited_cleanly("Ctrl-C after x through a token");
+
+    let args = ["open", "cancellation", "--knob", "how=abort"];
+    let mut tui = Tui::start("x-abort", &args, 120, 36);
+    tui.wait_until("the question", START, |s| Status::of(s).is("ready"));
+    tui.send(&DOWN.repeat(2));
+    tui.send(" ");
+    tui.wait_until("step 2 running", PLAY, |s| {
+        lane_row(&s.contents(), "step 2").contains("Sleep")
+    });
+    tui.send("x");
+    let aborted = tui.wait_until("the worker cancelled by you", SHOW, |s| {
+        lane_row(&s.contents(), "worker").contains("by you")
+    });
+    let text = aborted.contents();
+    assert!(lane_row(&text, "step 2").contains("cancelled"), "{text}");
+    assert!(lane_row(&text, "cleanup").is_empty(), "no cleanup: {text}");
+    tui.send(CTRL_C);
+    tui.assert_exited_cleanly("Ctrl-C after x by abort");
+}
+
 #[test]
 fn a_lesson_opened_from_the_command_line_quits_with_q() {
     let mut tui = Tui::start("open-q", &["open", "semaphore"], 120, 36);
