@@ -66,7 +66,7 @@ impl LanesView<'_> {
             })
             .max()
             .unwrap_or(8) as u16;
-        let label = longest.clamp(8, (width / 4).max(8));
+        let label = longest.clamp(8, (width / 3).max(8));
         // What each lane waits on now, in a column of its own when it fits.
         let state = if width >= 48 {
             (width * 2 / 7).clamp(14, 28)
@@ -150,11 +150,11 @@ impl LanesView<'_> {
             (true, true) => glyphs.folded,
             (true, false) => glyphs.unfolded,
         };
-        let label = format!(
-            "{}{fold} {}",
-            "  ".repeat(row.depth as usize),
-            self.trace.lane_name(row.lane)
-        );
+        let prefix = format!("{}{fold} ", "  ".repeat(row.depth as usize));
+        // A long name loses its middle, not its end: lanes named alike
+        // ("try_join_all 1", "try_join_all 2") differ at the end.
+        let room = (cols.label as usize).saturating_sub(prefix.chars().count());
+        let label = prefix + &truncate_middle(self.trace.lane_name(row.lane), room);
         let label_style = if selected {
             theme.selected()
         } else {
@@ -227,7 +227,7 @@ impl LanesView<'_> {
             LaneNow::Done(t) => (format!("done {}", seconds(*t)), theme.done()),
             LaneNow::Cancelled {
                 never_polled: true, ..
-            } => ("dropped, never polled".into(), theme.cancelled()),
+            } => ("never polled".into(), theme.cancelled()),
             LaneNow::Cancelled {
                 at, by_you: true, ..
             } => {
@@ -293,6 +293,24 @@ pub fn clock(us: u64) -> String {
 }
 
 /// Cuts `text` to `width` characters, marking the cut with `~`.
+/// `text` in `width` columns, a `~` where its middle was cut out; the end
+/// keeps up to half the room.
+pub fn truncate_middle(text: &str, width: usize) -> String {
+    let count = text.chars().count();
+    if count <= width {
+        return text.to_string();
+    }
+    if width < 4 {
+        return truncate(text, width);
+    }
+    let tail = (width - 1) / 2;
+    let head = width - 1 - tail;
+    let mut cut: String = text.chars().take(head).collect();
+    cut.push('~');
+    cut.extend(text.chars().skip(count - tail));
+    cut
+}
+
 pub fn truncate(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         text.to_string()
@@ -302,5 +320,23 @@ pub fn truncate(text: &str, width: usize) -> String {
         let mut cut: String = text.chars().take(width - 1).collect();
         cut.push('~');
         cut
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_keep_their_ends() {
+        assert_eq!(truncate_middle("try_join_all 6", 14), "try_join_all 6");
+        assert_eq!(truncate_middle("try_join_all 6", 11), "try_j~all 6");
+        assert_eq!(truncate_middle("try_join_all 16", 9), "try_~l 16");
+        assert_eq!(truncate_middle("abcdef", 3), "ab~");
+        assert_eq!(truncate_middle("abcdef", 0), "");
+        for width in 0..20 {
+            let cut = truncate_middle("producer (gather) 12", width);
+            assert_eq!(cut.chars().count(), width.min(20), "{cut:?}");
+        }
     }
 }

@@ -244,7 +244,9 @@ impl LessonView<'_> {
         let mut line: Vec<Span<'static>> = Vec::new();
         let mut used = 0;
         for (i, choice) in choices.iter().enumerate() {
-            let cost = 3 + Span::raw(choice.as_str()).width() + 1;
+            // "1) 0.5 s", as in the picker's preview: the key apart from
+            // the choice, which may be a number itself.
+            let cost = 4 + Span::raw(choice.as_str()).width() + 2;
             if used > 0 && used + cost > width {
                 lines.push(Line::from(std::mem::take(&mut line)));
                 used = 0;
@@ -254,8 +256,8 @@ impl LessonView<'_> {
             } else {
                 theme.text()
             };
-            line.push(Span::styled(format!(" {} ", i + 1), theme.key()));
-            line.push(Span::styled(format!("{choice} "), style));
+            line.push(Span::styled(format!(" {})", i + 1), theme.key()));
+            line.push(Span::styled(format!(" {choice}  "), style));
             used += cost;
         }
         lines.push(Line::from(line));
