@@ -269,8 +269,9 @@ fn fate(trace: &Trace, lane: LaneId) -> String {
     };
     let end = match trace.lane_end(lane) {
         Some(LaneEnd::Done(t)) => format!("done at {}", seconds(t)),
+        // "never ran, dropped at 1.0 s": made, never polled, thrown away.
         Some(LaneEnd::Cancelled(t)) if trace.never_polled(lane) => {
-            format!("dropped at {} without being polled", seconds(t))
+            format!("dropped at {}", seconds(t))
         }
         Some(LaneEnd::Cancelled(t)) if trace.cancelled_by_you(lane) => {
             format!("cancelled by you at {}", seconds(t))
