@@ -1,7 +1,7 @@
 //! `as-completed`: five fetches of 0.5, 0.2, 0.4, 0.1 and 0.3 s in a JoinSet;
 //! `main` handles the results with `join_next` in the order they finish.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::*;
 use lanes::catalog::catalog;
@@ -189,16 +189,6 @@ fn a_time_unit_scales_every_time_exactly() {
     );
     assert_eq!(done_at(&trace, lane(&trace, "fetch 3")), s(0.028));
     assert_eq!(finished_at(&trace), s(0.035));
-}
-
-/// Waits (in real time) until `cond` holds for the playback's trace.
-fn pump_until(playback: &mut Playback, what: &str, cond: impl Fn(&Trace) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !cond(playback.trace()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        playback.tick(Duration::ZERO);
-        std::thread::sleep(Duration::from_millis(2));
-    }
 }
 
 #[test]

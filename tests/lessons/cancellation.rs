@@ -2,7 +2,7 @@
 //! way out, stopped by `main` at 2.5 s through a `CancellationToken` or with
 //! `JoinHandle::abort`; and stopped live with `x`, the same two ways.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::*;
 use lanes::catalog::catalog;
@@ -235,16 +235,6 @@ fn odd_times_are_logged_exactly() {
         trace.log_time("worker joined at 1.018s flushed=3"),
         Some(s(1.018))
     );
-}
-
-/// Waits (in real time) until `cond` holds for the playback's trace.
-fn pump_until(playback: &mut Playback, what: &str, cond: impl Fn(&Trace) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !cond(playback.trace()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        playback.tick(Duration::ZERO);
-        std::thread::sleep(Duration::from_millis(2));
-    }
 }
 
 /// Plays the lesson with `knobs` to 1.3 s (in step 2), presses `x` on the

@@ -2,7 +2,7 @@
 //! `select!`; then `select!` in a loop against a tick, with a batch that
 //! lives inside the losing future (`gather`) or outside it (`fill`).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::*;
 use lanes::catalog::catalog;
@@ -315,16 +315,6 @@ fn no_lane_waits_on_unknown() {
 fn deterministic() {
     assert_deterministic(ID, &[]);
     assert_deterministic(ID, &["tick_ms=250", "items=9", "batch=2"]);
-}
-
-/// Waits (in real time) until `cond` holds for the playback's trace.
-fn pump_until(playback: &mut Playback, what: &str, cond: impl Fn(&Trace) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !cond(playback.trace()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        playback.tick(Duration::ZERO);
-        std::thread::sleep(Duration::from_millis(2));
-    }
 }
 
 #[test]

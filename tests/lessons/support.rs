@@ -126,3 +126,20 @@ pub fn shown_choice(id: &str, knobs: &[&str]) -> Option<&'static str> {
     let verdict = lesson.verdict(&values, &trace, None);
     verdict.fitting.map(|i| lesson.predict.choices[i].as_str())
 }
+
+/// Waits (in real time) until `cond` holds for a live playback's trace.
+pub fn pump_until(
+    playback: &mut lanes::engine::Playback,
+    what: &str,
+    cond: impl Fn(&Trace) -> bool,
+) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !cond(playback.trace()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        playback.tick(Duration::ZERO);
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
