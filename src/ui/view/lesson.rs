@@ -704,13 +704,32 @@ fn row_height(presenter: bool, rows: usize, height: u16) -> u16 {
     }
 }
 
+/// The words of `text`, a time's unit kept with its number: "1.0 s" and
+/// "250 ms." are one word each, never split across lines.
+fn words(text: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        let unit = word.trim_end_matches(|c: char| c.is_ascii_punctuation());
+        let after_number = words
+            .last()
+            .is_some_and(|w| w.ends_with(|c: char| c.is_ascii_digit()));
+        match words.last_mut() {
+            Some(last) if after_number && matches!(unit, "s" | "ms") => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => words.push(word.to_string()),
+        }
+    }
+    words
+}
+
 /// Plain text wrapped at word boundaries to `width` columns; a word longer
 /// than a line is split.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines = vec![String::new()];
-    for word in text.split_whitespace() {
-        let mut word = word.to_string();
+    for mut word in words(text) {
         loop {
             let line = lines.last_mut().expect("never empty");
             let len = line.chars().count();
@@ -825,6 +844,30 @@ pub fn too_small(area: Rect, buf: &mut Buffer, theme: &Theme) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_time_stays_with_its_unit_when_text_wraps() {
+        let text = "main awaits fetch_user(1), which takes 1.0 s. Then 250 ms, then 3 items";
+        // Wide enough for "1.0 s." whole (narrower, any word may split).
+        for width in 6..80 {
+            for line in wrap(text, width) {
+                assert!(
+                    !line.starts_with("s.") && !line.starts_with("ms,"),
+                    "{width}: {line:?}"
+                );
+                assert!(line.chars().count() <= width, "{width}: {line:?}");
+            }
+        }
+        assert_eq!(
+            wrap(text, 40),
+            [
+                "main awaits fetch_user(1), which takes",
+                "1.0 s. Then 250 ms, then 3 items"
+            ]
+        );
+        // "3 items" is not a time: the words part as usual.
+        assert_eq!(wrap("take 3 items", 6), ["take 3", "items"]);
+    }
 
     #[test]
     fn the_status_says_why_a_run_ended() {
