@@ -384,6 +384,15 @@ impl PickerView<'_> {
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .render(inner, buf);
+        // The no-break spaces kept times whole while wrapping; on screen
+        // they are plain spaces (and ASCII in `--ascii`).
+        for y in inner.top()..inner.bottom() {
+            for x in inner.left()..inner.right() {
+                if buf[(x, y)].symbol() == "\u{a0}" {
+                    buf[(x, y)].set_symbol(" ");
+                }
+            }
+        }
     }
 
     /// What the selected lesson is about, top to bottom in order of use:
@@ -457,7 +466,10 @@ impl PickerView<'_> {
         let mut lines = vec![
             Line::default(),
             Line::styled("Predict", theme.heading()),
-            Line::styled(lesson.question(&lesson.default_knobs()), theme.text()),
+            Line::styled(
+                glue_units(&lesson.question(&lesson.default_knobs())),
+                theme.text(),
+            ),
         ];
         let mut line: Vec<Span<'static>> = Vec::new();
         for (n, choice) in lesson.predict.choices.iter().enumerate() {
@@ -583,6 +595,26 @@ fn first_paragraph(markdown: &str) -> String {
         }
     }
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` with a no-break space between a number and its time unit, so
+/// that wrapping never leaves "s" at the start of a line ("1.0 s").
+fn glue_units(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        let rest = &text[i + 1..];
+        let unit = ["ms", "s"].into_iter().find(|u| {
+            rest.strip_prefix(u)
+                .is_some_and(|after| !after.starts_with(char::is_alphanumeric))
+        });
+        let after_digit = out.ends_with(|d: char| d.is_ascii_digit());
+        if c == ' ' && after_digit && unit.is_some() {
+            out.push('\u{a0}');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
