@@ -707,21 +707,11 @@ fn row_height(presenter: bool, rows: usize, height: u16) -> u16 {
 /// The words of `text`, a time's unit kept with its number: "1.0 s" and
 /// "250 ms." are one word each, never split across lines.
 fn words(text: &str) -> Vec<String> {
-    let mut words: Vec<String> = Vec::new();
-    for word in text.split_whitespace() {
-        let unit = word.trim_end_matches(|c: char| c.is_ascii_punctuation());
-        let after_number = words
-            .last()
-            .is_some_and(|w| w.ends_with(|c: char| c.is_ascii_digit()));
-        match words.last_mut() {
-            Some(last) if after_number && matches!(unit, "s" | "ms") => {
-                last.push(' ');
-                last.push_str(word);
-            }
-            _ => words.push(word.to_string()),
-        }
-    }
-    words
+    super::glue_units(text)
+        .split(|c: char| c.is_whitespace() && c != '\u{a0}')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.replace('\u{a0}', " "))
+        .collect()
 }
 
 /// Plain text wrapped at word boundaries to `width` columns; a word longer

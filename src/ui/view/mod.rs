@@ -167,3 +167,23 @@ pub(crate) fn fit(text: &str, width: usize, ellipsis: &str) -> String {
     out.push_str(ellipsis);
     out
 }
+
+/// `text` with a no-break space between a number and its time unit, so
+/// that wrapping never leaves "s" at the start of a line ("1.0 s").
+pub(crate) fn glue_units(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        let rest = &text[i + 1..];
+        let unit = ["ms", "s"].into_iter().find(|u| {
+            rest.strip_prefix(u)
+                .is_some_and(|after| !after.starts_with(char::is_alphanumeric))
+        });
+        let after_digit = out.ends_with(|d: char| d.is_ascii_digit());
+        if c == ' ' && after_digit && unit.is_some() {
+            out.push('\u{a0}');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

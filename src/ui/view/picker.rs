@@ -467,7 +467,7 @@ impl PickerView<'_> {
             Line::default(),
             Line::styled("Predict", theme.heading()),
             Line::styled(
-                glue_units(&lesson.question(&lesson.default_knobs())),
+                super::glue_units(&lesson.question(&lesson.default_knobs())),
                 theme.text(),
             ),
         ];
@@ -595,26 +595,6 @@ fn first_paragraph(markdown: &str) -> String {
         }
     }
     text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// `text` with a no-break space between a number and its time unit, so
-/// that wrapping never leaves "s" at the start of a line ("1.0 s").
-fn glue_units(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, c) in text.char_indices() {
-        let rest = &text[i + 1..];
-        let unit = ["ms", "s"].into_iter().find(|u| {
-            rest.strip_prefix(u)
-                .is_some_and(|after| !after.starts_with(char::is_alphanumeric))
-        });
-        let after_digit = out.ends_with(|d: char| d.is_ascii_digit());
-        if c == ' ' && after_digit && unit.is_some() {
-            out.push('\u{a0}');
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
