@@ -173,13 +173,13 @@ pub(crate) fn fit(text: &str, width: usize, ellipsis: &str) -> String {
 pub(crate) fn glue_units(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for (i, c) in text.char_indices() {
-        let rest = &text[i + 1..];
-        let unit = ["ms", "s"].into_iter().find(|u| {
-            rest.strip_prefix(u)
+        let rest = &text[i + c.len_utf8()..];
+        let is_unit = |unit: &str| {
+            rest.strip_prefix(unit)
                 .is_some_and(|after| !after.starts_with(char::is_alphanumeric))
-        });
+        };
         let after_digit = out.ends_with(|d: char| d.is_ascii_digit());
-        if c == ' ' && after_digit && unit.is_some() {
+        if c == ' ' && after_digit && (is_unit("ms") || is_unit("s")) {
             out.push('\u{a0}');
         } else {
             out.push(c);
