@@ -187,3 +187,20 @@ pub(crate) fn glue_units(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::glue_units;
+
+    #[test]
+    fn a_time_is_glued_to_its_unit() {
+        assert_eq!(
+            glue_units("takes 1.0 s. Then 250 ms, 3 items, 2 steps"),
+            "takes 1.0\u{a0}s. Then 250\u{a0}ms, 3 items, 2 steps"
+        );
+        // Any text at all: other scripts, a unit at the very end, words
+        // that only start like a unit.
+        assert_eq!(glue_units("café → 2 s"), "café → 2\u{a0}s");
+        assert_eq!(glue_units("ü 1 sec, 2 msgs"), "ü 1 sec, 2 msgs");
+    }
+}
