@@ -964,3 +964,22 @@ fn a_notice_on_the_lesson_screen_shows_whole() {
         assert!(shown.contains(word), "{word:?} missing from:\n{text}");
     }
 }
+
+/// `x` on `main`: the reason fits the status line at 120 columns; at 60,
+/// it does not, and gets a box of its own above the line, whole.
+#[test]
+fn a_notice_too_long_for_the_status_line_gets_a_box() {
+    let mut app = semaphore_paused_at_1_2(COLOR);
+    app.update(Action::Down); // main
+    app.update(Action::CancelLane);
+    let reason = "'main' is the lesson itself: r restarts it";
+    let wide = screen(&app, 120, 36);
+    let status = wide.lines().nth(35).unwrap();
+    assert!(status.contains(reason), "{wide}");
+    assert!(!wide.contains("╭ notice"), "{wide}");
+    let narrow = screen(&app, 60, 20);
+    assert!(narrow.contains("╭ notice"), "{narrow}");
+    assert!(narrow.contains(reason), "{narrow}");
+    let status = narrow.lines().nth(19).unwrap();
+    assert!(!status.contains("'main'"), "{narrow}");
+}

@@ -148,7 +148,15 @@ impl LessonView<'_> {
         let text_rows = layout
             .text
             .map_or((0, 0), |text| self.draw_text(text, &snapshot, buf));
-        self.draw_status(layout.status, &snapshot, buf);
+        let notice_shown = self.draw_status(layout.status, &snapshot, buf);
+        // A notice too long for the status line gets a box above it.
+        if let (Some(notice), false) = (&self.state.notice, notice_shown) {
+            let above_status = Rect {
+                height: layout.status.y.saturating_sub(area.y),
+                ..area
+            };
+            super::draw_notice(notice, above_status, buf, self.theme);
+        }
         if self.state.knob_editor.is_some() {
             super::knobs::draw(self.state, area, buf, self.theme);
         }
@@ -600,7 +608,8 @@ impl LessonView<'_> {
         Paragraph::new(lines).render(inner, buf);
     }
 
-    fn draw_status(&self, area: Rect, snapshot: &Snapshot<'_>, buf: &mut Buffer) {
+    /// Draws the status line; says whether the notice, if any, fit in it.
+    fn draw_status(&self, area: Rect, snapshot: &Snapshot<'_>, buf: &mut Buffer) -> bool {
         let state = self.state;
         let theme = self.theme;
         let (mode, style) = mode_text(
@@ -637,6 +646,9 @@ impl LessonView<'_> {
             .iter()
             .map(|s| s.width())
             .sum();
+        // A notice that does not fit beside the mode and time is drawn in a
+        // box instead (see `draw`), and the line keeps its hints.
+        let notice = notice.filter(|n| used + Span::raw(*n).width() < width);
         let room = width.saturating_sub(used + if notice.is_some() { 0 } else { essential });
         let counts = [
             format!("{} {bar} ", snapshot.counts.describe()),
@@ -659,6 +671,7 @@ impl LessonView<'_> {
             ));
         }
         Paragraph::new(Line::from(spans)).render(area, buf);
+        notice.is_some()
     }
 }
 

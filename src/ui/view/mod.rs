@@ -119,7 +119,12 @@ fn draw_picker(app: &App, area: Rect, buf: &mut ratatui::buffer::Buffer) {
 /// An app notice (a progress file problem) in a box over the bottom of `area`,
 /// wrapped whole: a path and a reason do not fit one status line. It is
 /// gone with the next key.
-fn draw_notice(notice: &str, area: Rect, buf: &mut ratatui::buffer::Buffer, theme: &Theme) {
+pub(super) fn draw_notice(
+    notice: &str,
+    area: Rect,
+    buf: &mut ratatui::buffer::Buffer,
+    theme: &Theme,
+) {
     use ratatui::widgets::{Clear, Wrap};
     let inner_width = area.width.saturating_sub(2).max(1) as usize;
     let lines = Span::raw(notice).width().div_ceil(inner_width).clamp(1, 6) as u16 + 1;
