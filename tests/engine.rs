@@ -660,6 +660,8 @@ fn a_token_wired_lane_is_cancelled_through_its_token_and_cleans_up() {
     assert!((300_000..=310_000).contains(&start), "{start}");
     assert_eq!(trace.lane_end(worker), Some(LaneEnd::Done(start + 200_000)));
     assert!(!trace.cancelled_by_you(worker));
+    // Through a token too, the run is one the learner changed.
+    assert!(trace.learner_cancelled());
     assert!(
         trace
             .logs()

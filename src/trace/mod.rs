@@ -184,6 +184,9 @@ pub struct Trace {
     timer_texts: Vec<bool>,
     events: Vec<Event>,
     lanes: Vec<LaneInfo>,
+    /// Whether the learner has cancelled a lane live: kept as events
+    /// arrive, since every frame of a finished run asks it.
+    learner_cancelled: bool,
 }
 
 impl Trace {
@@ -194,7 +197,15 @@ impl Trace {
             timer_texts: Vec::new(),
             events: Vec::new(),
             lanes: Vec::new(),
+            learner_cancelled: false,
         }
+    }
+
+    /// Whether the learner cancelled any lane during the run (by abort or
+    /// through a lesson's token): then it is not the run a question asked
+    /// about.
+    pub fn learner_cancelled(&self) -> bool {
+        self.learner_cancelled
     }
 
     pub fn header(&self) -> &Header {
@@ -271,6 +282,13 @@ impl Trace {
         }
         let timer = match event.kind {
             EventKind::Awaiting { on, .. } => self.is_timer_text(on),
+            _ => false,
+        };
+        self.learner_cancelled |= match event.kind {
+            EventKind::Cancelled { by_you } => by_you,
+            EventKind::Log { detail, .. } if event.lane.is_none() => {
+                self.text(detail).starts_with(YOU_CANCELLED)
+            }
             _ => false,
         };
         if let Some(info) = event

@@ -182,19 +182,6 @@ impl Trace {
             .any(|e| matches!(e.kind, EventKind::Cancelled { by_you: true }))
     }
 
-    /// Whether the learner cancelled any lane during the run (by abort or
-    /// through a lesson's token): then it is not the run a question asked
-    /// about.
-    pub fn learner_cancelled(&self) -> bool {
-        self.events().iter().any(|e| match e.kind {
-            EventKind::Cancelled { by_you } => by_you,
-            EventKind::Log { detail, .. } if e.lane.is_none() => {
-                self.text(detail).starts_with(super::YOU_CANCELLED)
-            }
-            _ => false,
-        })
-    }
-
     /// A lane that ended without ever being polled: a future created and
     /// dropped, never awaited.
     pub fn never_polled(&self, lane: LaneId) -> bool {
