@@ -160,6 +160,8 @@ pub fn measure(measure: &Measure, trace: &Trace) -> Measured {
     match measure {
         Measure::RunEnd => match trace.end() {
             Some((t, EndReason::Finished)) => Measured::Value(Value::Time(t)),
+            // A run that stalls never ends: a question may offer "never".
+            Some((_, EndReason::Stalled)) => Measured::Value(Value::Text("never".into())),
             Some((_, reason)) => Measured::Missing(format!("the run ended: {}", reason.as_str())),
             None => Measured::Missing("the run has not ended".into()),
         },

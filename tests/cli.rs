@@ -149,6 +149,7 @@ fn validate_trace(jsonl: &str, lesson: &str) -> Vec<Value> {
                 }
             }
             "running" | "done" | "cancelled" => {}
+            "acquired" | "released" => assert!(e["lock"].is_string()),
             "awaiting" => assert!(e["on"].is_string()),
             "failed" => assert!(e["detail"].is_string()),
             "log" => {

@@ -194,6 +194,11 @@ fn the_spoiler_check_finds_an_answer_where_it_should_not_be() {
     );
 }
 
+/// A lesson whose question offers "never": its run may stall by design.
+fn stalls_on_purpose(lesson: &lanes::catalog::Lesson) -> bool {
+    lesson.predict.choices.iter().any(|c| c == "never")
+}
+
 #[test]
 fn every_lesson_runs_to_its_end_with_default_knobs() {
     // `main` may fail on purpose (a task group passes its first error up);
@@ -203,6 +208,18 @@ fn every_lesson_runs_to_its_end_with_default_knobs() {
             lesson.run_spec(lesson.default_knobs()),
             Duration::from_secs(20),
         );
+        // A lesson about a deadlock stalls on purpose, and says why.
+        if stalls_on_purpose(lesson) {
+            assert_eq!(trace.end().map(|e| e.1), Some(EndReason::Stalled));
+            assert!(
+                trace
+                    .stall_report()
+                    .is_some_and(|r| r.contains("a deadlock")),
+                "{}",
+                lesson.id
+            );
+            continue;
+        }
         assert_eq!(
             trace.end().map(|e| e.1),
             Some(EndReason::Finished),
@@ -307,9 +324,14 @@ fn log_lines_read_right_with_counts_of_one_and_short_times() {
             .collect();
         let knobs = lesson.knobs_with(&settings).unwrap();
         let trace = run_headless(lesson.run_spec(knobs), Duration::from_secs(20));
+        let ends = if stalls_on_purpose(lesson) {
+            EndReason::Stalled
+        } else {
+            EndReason::Finished
+        };
         assert_eq!(
             trace.end().map(|e| e.1),
-            Some(EndReason::Finished),
+            Some(ends),
             "{}: {settings:?}",
             lesson.id
         );

@@ -301,14 +301,18 @@ fn a_deadlock_is_detected_and_named() {
     });
     assert_eq!(trace.end(), Some((100_000, EndReason::Stalled)));
     let (_, _, _, message) = *trace.logs().last().unwrap();
+    // The cycle, each lock named (made outside a lesson file: by number).
     assert!(
-        message.contains("'task one' waits on Mutex::lock"),
+        message.starts_with("no lane can ever be woken: a deadlock. 'task one' holds Mutex "),
         "{message}"
     );
-    assert!(
-        message.contains("'task two' waits on Mutex::lock"),
-        "{message}"
-    );
+    for part in [
+        "which 'task two' holds; 'task two' holds Mutex ",
+        "which 'task one' holds. Meanwhile 'main' waits on unknown.",
+    ] {
+        assert!(message.contains(part), "{part}: {message}");
+    }
+    assert_eq!(trace.stall_report(), Some(message));
     // The deadlocked lanes did not end: they were abandoned, not cancelled.
     assert_eq!(trace.lane_end(named(&trace, "task one")), None);
 }
@@ -820,4 +824,37 @@ fn what_a_dropped_lane_logs_as_it_is_dropped_is_its_own() {
             .unwrap()
     };
     assert!(index(inner) < index(work));
+}
+
+#[test]
+fn a_stall_without_a_lock_cycle_is_not_called_a_deadlock() {
+    let trace = run(|_| async {
+        let notify = tokio::sync::Notify::new();
+        notify.notified().awaiting("Notify::notified").await;
+    });
+    assert_eq!(trace.end(), Some((0, EndReason::Stalled)));
+    assert_eq!(
+        trace.stall_report(),
+        Some("no lane can ever be woken: 'main' waits on Notify::notified")
+    );
+}
+
+#[test]
+fn a_lane_whose_children_are_polled_only_when_woken_waits_on_join() {
+    // `buffer_unordered` polls only the futures that were woken: a poll of
+    // the parent may touch no pending child, yet it waits on them.
+    use futures::StreamExt;
+    let trace = run(|_| async {
+        let jobs = futures::stream::iter(1..=9u64)
+            .map(|i| sleep(ms(100 * (i % 3 + 1))).lane(format!("job {i}")));
+        let done: Vec<()> = jobs.buffer_unordered(4).collect().await;
+        assert_eq!(done.len(), 9);
+    });
+    let waits: Vec<&str> = trace
+        .waits(named(&trace, "main"))
+        .iter()
+        .map(|w| w.1)
+        .collect();
+    assert!(waits.len() > 1, "{waits:?}");
+    assert!(waits.iter().all(|&w| w == "join"), "{waits:?}");
 }

@@ -77,7 +77,7 @@ fn settled(trace: &Trace) -> bool {
         && (1..=trace.lanes().len() as LaneId).all(|lane| {
             let last = trace
                 .lane_events(lane)
-                .filter(|e| !matches!(e.kind, EventKind::Log { .. }))
+                .filter(|e| e.is_state_change())
                 .last();
             last.is_some_and(|e| e.is_terminal() || matches!(e.kind, EventKind::Awaiting { .. }))
         })

@@ -36,6 +36,8 @@ struct SpanTable {
     free: Vec<usize>,
     /// Spans entered on the lesson thread, innermost last.
     stack: Vec<u64>,
+    /// Resources made so far: numbers a lock made outside the lesson file.
+    resources: u32,
 }
 
 struct SpanRecord {
@@ -51,6 +53,8 @@ enum SpanKind {
         /// The lesson line awaiting this operation, found the first time it
         /// goes pending (`None` until then).
         caller: Option<Option<u32>>,
+        /// The lane that awaits it, once it has gone pending.
+        owner: Option<crate::trace::LaneId>,
     },
     /// A span we must hand out an id for but do not care about.
     Other,
@@ -69,6 +73,41 @@ struct Resource {
     counted_timer: bool,
     /// The wait label once made, so a re-poll does not format it again.
     label: Option<TextId>,
+    /// Its number among the resources of the run.
+    serial: u32,
+    /// For a lock or a semaphore, its name once made: `Mutex at line 14`.
+    lock: Option<TextId>,
+}
+
+impl Resource {
+    /// What a lock or a semaphore is called in the trace: where the lesson
+    /// made it. `None` for anything else.
+    fn lock_name(&mut self) -> Option<TextId> {
+        if self.lock.is_none() && is_lock_type(&self.concrete_type) {
+            let name = match self.lesson_line {
+                Some(line) => format!("{} at line {line}", self.concrete_type),
+                None => format!("{} {}", self.concrete_type, self.serial),
+            };
+            self.lock = recorder::with(|r| r.label(&name));
+        }
+        self.lock
+    }
+}
+
+fn is_lock_type(concrete_type: &str) -> bool {
+    matches!(concrete_type, "Mutex" | "RwLock" | "Semaphore")
+}
+
+/// Operations that take a lock or a permit when they complete.
+fn takes_lock(source: &str) -> bool {
+    [
+        "Mutex::lock",
+        "RwLock::read",
+        "RwLock::write",
+        "Semaphore::acquire",
+    ]
+    .iter()
+    .any(|op| source.starts_with(op))
 }
 
 /// Names tokio gives its resources and operations: kept without allocating.
@@ -101,6 +140,7 @@ const RESOURCE: &str = "runtime.resource";
 const ASYNC_OP: &str = "runtime.resource.async_op";
 const POLL_OP: &str = "runtime::resource::poll_op";
 const STATE_UPDATE: &str = "runtime::resource::state_update";
+const OP_STATE_UPDATE: &str = "runtime::resource::async_op::state_update";
 
 impl LessonSubscriber {
     pub(crate) fn new(signals: Arc<Signals>) -> Self {
@@ -123,6 +163,7 @@ impl LessonSubscriber {
             let target = meta.target();
             target == POLL_OP
                 || target == STATE_UPDATE
+                || target == OP_STATE_UPDATE
                 || !(target.starts_with("tokio") || target.starts_with("runtime"))
         }
     }
@@ -169,9 +210,43 @@ impl SpanTable {
             .find(|&id| self.get(id).is_some_and(|rec| pick(&rec.kind)))
     }
 
+    /// The lock that the innermost async op, just completed, took.
+    fn lock_taken(&mut self) -> Option<TextId> {
+        let op = self.innermost(|k| matches!(k, SpanKind::AsyncOp { .. }))?;
+        let rec = self.get(op)?;
+        let (SpanKind::AsyncOp { source, .. }, Some(parent)) = (&rec.kind, rec.parent) else {
+            return None;
+        };
+        if !takes_lock(source) {
+            return None;
+        }
+        match &mut self.get_mut(parent)?.kind {
+            SpanKind::Resource(resource) => resource.lock_name(),
+            _ => None,
+        }
+    }
+
+    /// The semaphore whose permits were just handed to the innermost async
+    /// op, when it belongs to another lane than the one being polled.
+    fn permits_handed_over(&mut self) -> Option<TextId> {
+        let op = self.innermost(|k| matches!(k, SpanKind::AsyncOp { .. }))?;
+        let rec = self.get(op)?;
+        let (SpanKind::AsyncOp { owner, .. }, Some(parent)) = (&rec.kind, rec.parent) else {
+            return None;
+        };
+        let current = recorder::with(|r| r.current_lane()).flatten();
+        if owner.is_none() || *owner == current {
+            return None;
+        }
+        match &mut self.get_mut(parent)?.kind {
+            SpanKind::Resource(resource) => resource.lock_name(),
+            _ => None,
+        }
+    }
+
     /// What a lane waiting in the innermost async op waits on: its label
     /// (interned by the recorder, cached on the resource) and line.
-    fn wait_target(&mut self) -> Option<(TextId, Option<u32>)> {
+    fn wait_target(&mut self) -> Option<(TextId, Option<u32>, Option<TextId>)> {
         let op = self.innermost(|k| matches!(k, SpanKind::AsyncOp { .. }))?;
         let is_sleep = self
             .get(op)
@@ -180,10 +255,21 @@ impl SpanTable {
                 |rec| matches!(&rec.kind, SpanKind::Resource(r) if r.concrete_type == "Sleep"),
             );
         let rec = self.get_mut(op)?;
-        let (SpanKind::AsyncOp { source, caller }, Some(parent)) = (&mut rec.kind, rec.parent)
+        let (
+            SpanKind::AsyncOp {
+                source,
+                caller,
+                owner,
+            },
+            Some(parent),
+        ) = (&mut rec.kind, rec.parent)
         else {
             return None;
         };
+        if owner.is_none() {
+            *owner = recorder::with(|r| r.current_lane()).flatten();
+        }
+        let waits_for_lock = takes_lock(source);
         // Tokio says where a sleep is awaited, but of a lock, a permit or a
         // channel only where it was made: the awaiting line is found once
         // per operation, in the lesson's own frames.
@@ -211,8 +297,13 @@ impl SpanTable {
         } else {
             awaited_at
         };
+        let lock = if waits_for_lock {
+            resource.lock_name()
+        } else {
+            None
+        };
         if let Some(label) = resource.label {
-            return Some((label, line));
+            return Some((label, line, lock));
         }
         let text = match &*resource.concrete_type {
             "Sleep" => match resource.duration_ms {
@@ -225,7 +316,7 @@ impl SpanTable {
         };
         let label = recorder::with(|r| r.label(&text))?;
         resource.label = Some(label);
-        Some((label, line))
+        Some((label, line, lock))
     }
 }
 
@@ -290,6 +381,8 @@ impl Subscriber for LessonSubscriber {
                 let mut fields = ResourceFields::default();
                 attrs.record(&mut fields);
                 let mut resource = fields.0;
+                table.resources += 1;
+                resource.serial = table.resources;
                 if resource.concrete_type == "Sleep"
                     && !self.signals.in_driver.load(Ordering::Relaxed)
                 {
@@ -304,6 +397,7 @@ impl Subscriber for LessonSubscriber {
                 SpanKind::AsyncOp {
                     source: source.0,
                     caller: None,
+                    owner: None,
                 }
             }
             _ => SpanKind::Other,
@@ -323,9 +417,21 @@ impl Subscriber for LessonSubscriber {
         let meta = event.metadata();
         match meta.target() {
             STATE_UPDATE => {
-                let mut duration = DurationField::default();
+                let mut duration = StateUpdate::default();
                 event.record(&mut duration);
-                if let Some(ms) = duration.0 {
+                if let Some(release) = duration.release() {
+                    let mut table = self.table();
+                    let resource = table.innermost(|k| matches!(k, SpanKind::Resource(_)));
+                    if let Some(SpanRecord {
+                        kind: SpanKind::Resource(r),
+                        ..
+                    }) = resource.and_then(|id| table.get_mut(id))
+                        && let Some(lock) = r.lock_name()
+                    {
+                        recorder::with(|rec| rec.released(lock, release == Release::TheHolder));
+                    }
+                }
+                if let Some(ms) = duration.duration {
                     let mut table = self.table();
                     let resource = table.innermost(|k| matches!(k, SpanKind::Resource(_)));
                     if let Some(SpanRecord {
@@ -342,12 +448,33 @@ impl Subscriber for LessonSubscriber {
             POLL_OP => {
                 let mut ready = ReadyField::default();
                 event.record(&mut ready);
-                if ready.0 != Some(false) {
+                match ready.0 {
+                    Some(false) => {
+                        let target = self.table().wait_target();
+                        if let Some((label, line, lock)) = target {
+                            recorder::with(|r| r.note_wait_id(label, line, lock));
+                        }
+                    }
+                    // A lock or a permit taken: the lane being polled holds it.
+                    Some(true) => {
+                        if let Some(lock) = self.table().lock_taken() {
+                            recorder::with(|r| r.acquired(lock));
+                        }
+                    }
+                    None => {}
+                }
+            }
+            OP_STATE_UPDATE => {
+                // Permits handed to a waiting lane by another lane's
+                // release: the lane being polled gave them back.
+                let mut fields = StateUpdate::default();
+                event.record(&mut fields);
+                if !fields.permits_obtained {
                     return;
                 }
-                let target = self.table().wait_target();
-                if let Some((label, line)) = target {
-                    recorder::with(|r| r.note_wait_id(label, line));
+                let lock = self.table().permits_handed_over();
+                if let Some(lock) = lock {
+                    recorder::with(|r| r.released(lock, false));
                 }
             }
             _ => {
@@ -444,13 +571,59 @@ impl Visit for SourceField {
     fn record_debug(&mut self, _field: &Field, _value: &dyn fmt::Debug) {}
 }
 
+/// The fields of a resource's state update that lanes reads: a sleep's
+/// duration, and whether a lock or permits were given back.
 #[derive(Default)]
-struct DurationField(Option<u64>);
+struct StateUpdate {
+    duration: Option<u64>,
+    unlocked: bool,
+    write_unlocked: bool,
+    readers_sub: bool,
+    permits_add: bool,
+    permits_obtained: bool,
+}
 
-impl Visit for DurationField {
+/// Who gives a lock back on a release.
+#[derive(PartialEq, Eq)]
+enum Release {
+    /// The one holder there is (a mutex, a write lock).
+    TheHolder,
+    /// The lane doing it (a reader, a permit).
+    ThisLane,
+}
+
+impl StateUpdate {
+    fn release(&self) -> Option<Release> {
+        if self.unlocked || self.write_unlocked {
+            Some(Release::TheHolder)
+        } else if self.readers_sub || self.permits_add {
+            Some(Release::ThisLane)
+        } else {
+            None
+        }
+    }
+}
+
+impl Visit for StateUpdate {
     fn record_u64(&mut self, field: &Field, value: u64) {
-        if field.name() == "duration" {
-            self.0 = Some(value);
+        match field.name() {
+            "duration" => self.duration = Some(value),
+            "permits_obtained" => self.permits_obtained = value > 0,
+            _ => {}
+        }
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        match field.name() {
+            "locked" => self.unlocked = !value,
+            "write_locked" => self.write_unlocked = !value,
+            _ => {}
+        }
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match (field.name(), value) {
+            ("current_readers.op", "sub") => self.readers_sub = true,
+            ("permits.op", "add") => self.permits_add = true,
+            _ => {}
         }
     }
     fn record_debug(&mut self, _field: &Field, _value: &dyn fmt::Debug) {}

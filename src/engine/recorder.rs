@@ -56,6 +56,8 @@ pub(crate) fn uninstall() -> Option<Recorder> {
 pub(crate) struct WaitTarget {
     pub on: TextId,
     pub line: Option<u32>,
+    /// The lock waited for, when it is one (`Mutex at line 14`).
+    pub lock: Option<TextId>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -76,6 +78,9 @@ struct LaneState {
     /// The tokio task this lane is the outermost lane of, for live cancel.
     task: Option<tokio::task::Id>,
     role: Option<Role>,
+    parent: Option<LaneId>,
+    /// Child lanes awaited in place inside this one that have not ended.
+    live_in_place_children: u32,
 }
 
 /// Saved by a lane when it starts a poll, given back when the poll ends.
@@ -126,6 +131,8 @@ pub(crate) struct Recorder {
     task_roots: HashMap<tokio::task::Id, LaneId>,
     tokens: HashMap<LaneId, tokio_util::sync::CancellationToken>,
     cancelled_by_you: HashSet<LaneId>,
+    /// Which lanes hold each lock (a lane once per permit it holds).
+    holders: HashMap<TextId, Vec<LaneId>>,
     /// While the runtime shuts down, the lanes it drops, to be recorded in
     /// lane order: tokio drops tasks in an order of its own, which differs
     /// from run to run in one process.
@@ -169,6 +176,7 @@ impl Recorder {
             task_roots: HashMap::new(),
             tokens: HashMap::new(),
             cancelled_by_you: HashSet::new(),
+            holders: HashMap::new(),
             shutdown_cancels: None,
             signals,
         };
@@ -358,6 +366,8 @@ impl Recorder {
             t_us,
             task: None,
             role: None,
+            parent: self.current,
+            live_in_place_children: 0,
         });
         let name = self.text(name);
         self.record(
@@ -416,6 +426,7 @@ impl Recorder {
             None if self.frame_child_pending => WaitTarget {
                 on: self.join,
                 line: None,
+                lock: None,
             },
             // Nothing was waited on in this poll: a future that woke itself
             // to be polled again (as `FuturesOrdered` does after a round)
@@ -424,11 +435,19 @@ impl Recorder {
             None => {
                 let now = self.now_us();
                 match self.lane_index(lane).map(|i| &self.lanes[i]) {
-                    Some(state) if state.t_us == now => match state.shown {
-                        Shown::Waiting(before) => before,
+                    Some(state) => match state.shown {
+                        Shown::Waiting(before) if state.t_us == now => before,
+                        // It polled no child this time (a `FuturesUnordered`
+                        // polls only those woken), but children of its own
+                        // are still at work inside it: it waits on them.
+                        _ if state.live_in_place_children > 0 => WaitTarget {
+                            on: self.join,
+                            line: None,
+                            lock: None,
+                        },
                         _ => self.unknown_wait(),
                     },
-                    _ => self.unknown_wait(),
+                    None => self.unknown_wait(),
                 }
             }
         };
@@ -445,6 +464,9 @@ impl Recorder {
                     line: target.line,
                 },
             );
+            if let Some(lock) = target.lock {
+                self.record(Some(lane), EventKind::WaitsForLock { lock });
+            }
             self.stamp(index);
         }
     }
@@ -453,6 +475,7 @@ impl Recorder {
         WaitTarget {
             on: self.unknown,
             line: None,
+            lock: None,
         }
     }
 
@@ -539,6 +562,8 @@ impl Recorder {
             return;
         }
         state.shown = Shown::Ended;
+        self.child_ended(index);
+        self.release_all(lane);
         let kind = match failure {
             None => EventKind::Done,
             Some(detail) => EventKind::Failed {
@@ -558,6 +583,8 @@ impl Recorder {
             let state = &mut self.lanes[index];
             if state.shown != Shown::Ended {
                 state.shown = Shown::Ended;
+                self.child_ended(index);
+                self.release_all(lane);
                 let by_you = self.cancelled_by_you.remove(&lane);
                 self.record(Some(lane), EventKind::Cancelled { by_you });
             }
@@ -570,29 +597,158 @@ impl Recorder {
     pub(crate) fn note_wait(&mut self, on: &str, line: Option<u32>) {
         if self.current.is_some() {
             let on = self.label(on);
-            self.frame_wait = Some(WaitTarget { on, line });
+            // A label put on a lock wait keeps the lock it is about.
+            let lock = self.frame_wait.and_then(|w| w.lock);
+            self.frame_wait = Some(WaitTarget { on, line, lock });
         }
     }
 
-    /// `note_wait` with a label interned already.
-    pub(crate) fn note_wait_id(&mut self, on: TextId, line: Option<u32>) {
+    /// `note_wait` with a label interned already, from tokio's own
+    /// instrumentation: `lock` when the wait is for a lock or a permit.
+    pub(crate) fn note_wait_id(&mut self, on: TextId, line: Option<u32>, lock: Option<TextId>) {
         if self.current.is_some() {
-            self.frame_wait = Some(WaitTarget { on, line });
+            self.frame_wait = Some(WaitTarget { on, line, lock });
         }
     }
 
-    /// Lanes that have not ended, with what they wait on (for stall reports).
-    /// "name (waits on X, line N)" for every lane that has not ended.
-    pub(crate) fn describe_unfinished(&self) -> Vec<String> {
+    // ----- who holds what ------------------------------------------
+
+    /// The lane being polled (or dropped) now.
+    pub(crate) fn current_lane(&self) -> Option<LaneId> {
+        self.current
+    }
+
+    /// The lane being polled took `lock`.
+    pub(crate) fn acquired(&mut self, lock: TextId) {
+        let Some(lane) = self.current else { return };
+        self.holders.entry(lock).or_default().push(lane);
+        self.record(Some(lane), EventKind::Acquired { lock });
+    }
+
+    /// `lock` was given back by the lane being polled (or dropped). A lock
+    /// with one holder at most (a mutex, a write lock) is released by
+    /// whoever holds it, whichever lane drops the guard.
+    pub(crate) fn released(&mut self, lock: TextId, one_holder: bool) {
+        let Some(holders) = self.holders.get_mut(&lock) else {
+            return;
+        };
+        let at = match self.current {
+            Some(lane) => holders.iter().position(|&h| h == lane),
+            None => None,
+        };
+        let at = match at {
+            Some(at) => at,
+            None if one_holder && !holders.is_empty() => 0,
+            None => return,
+        };
+        let lane = holders.remove(at);
+        self.record(Some(lane), EventKind::Released { lock });
+    }
+
+    /// A lane awaited in place has ended: its parent has one child fewer
+    /// at work inside it.
+    fn child_ended(&mut self, index: usize) {
+        let state = &self.lanes[index];
+        if state.role == Some(Role::InPlace)
+            && let Some(parent) = state.parent.and_then(|p| self.lane_index(p))
+        {
+            let count = &mut self.lanes[parent].live_in_place_children;
+            *count = count.saturating_sub(1);
+        }
+    }
+
+    /// A lane that ends gives back what it still holds.
+    fn release_all(&mut self, lane: LaneId) {
+        let held: Vec<TextId> = self
+            .holders
+            .iter()
+            .flat_map(|(&lock, lanes)| lanes.iter().filter(move |&&h| h == lane).map(move |_| lock))
+            .collect();
+        for lock in held {
+            if let Some(lanes) = self.holders.get_mut(&lock)
+                && let Some(at) = lanes.iter().position(|&h| h == lane)
+            {
+                lanes.remove(at);
+                self.record(Some(lane), EventKind::Released { lock });
+            }
+        }
+    }
+
+    /// Why no lane can ever be woken, for the stall report: a cycle of
+    /// lanes each holding a lock the next one waits for, when there is one,
+    /// then what every other unfinished lane waits on.
+    pub(crate) fn describe_stall(&self) -> String {
         let label = |id: TextId| {
             self.labels
                 .iter()
                 .find(|(_, v)| **v == id)
                 .map_or("?", |(k, _)| &**k)
         };
-        self.lanes
+        let name = |lane: LaneId| self.lane_name(lane);
+        let waiting = |lane: LaneId| match self.lane_index(lane).map(|i| self.lanes[i].shown) {
+            Some(Shown::Waiting(w)) => Some(w),
+            _ => None,
+        };
+        let holds = |lane: LaneId| -> Vec<TextId> {
+            self.holders
+                .iter()
+                .filter(|(_, lanes)| lanes.contains(&lane))
+                .map(|(&lock, _)| lock)
+                .collect()
+        };
+        // Follow each lock waiter to a holder that waits for a lock too.
+        let next = |lane: LaneId| -> Option<(TextId, LaneId)> {
+            let lock = waiting(lane)?.lock?;
+            let holder = self
+                .holders
+                .get(&lock)?
+                .iter()
+                .copied()
+                .find(|&h| h != lane)?;
+            Some((lock, holder))
+        };
+        let mut cycle: Vec<(LaneId, TextId)> = Vec::new();
+        for start in 1..=self.lanes.len() as LaneId {
+            let mut path: Vec<(LaneId, TextId)> = Vec::new();
+            let mut lane = start;
+            while let Some((lock, holder)) = next(lane) {
+                if let Some(at) = path.iter().position(|&(l, _)| l == lane) {
+                    cycle = path.split_off(at);
+                    break;
+                }
+                path.push((lane, lock));
+                lane = holder;
+            }
+            if !cycle.is_empty() {
+                break;
+            }
+        }
+        let mut parts = Vec::new();
+        for (k, &(lane, wants)) in cycle.iter().enumerate() {
+            let holder = cycle[(k + 1) % cycle.len()].0;
+            let held: Vec<&str> = holds(lane)
+                .into_iter()
+                .filter(|&lock| self.holders[&lock].contains(&lane))
+                .map(label)
+                .collect();
+            let line = waiting(lane)
+                .and_then(|w| w.line)
+                .map_or(String::new(), |line| format!(" at line {line}"));
+            parts.push(format!(
+                "'{}' holds {} and waits{line} for {}, which '{}' holds",
+                name(lane),
+                held.join(" and "),
+                label(wants),
+                name(holder),
+            ));
+        }
+        let in_cycle = |lane: LaneId| cycle.iter().any(|&(l, _)| l == lane);
+        let others: Vec<String> = self
+            .lanes
             .iter()
-            .filter_map(|s| match s.shown {
+            .enumerate()
+            .filter(|&(i, _)| !in_cycle(i as LaneId + 1))
+            .filter_map(|(_, s)| match s.shown {
                 Shown::Ended => None,
                 Shown::Waiting(w) => Some(match w.line {
                     Some(line) => format!("'{}' waits on {} (line {line})", s.name, label(w.on)),
@@ -601,7 +757,21 @@ impl Recorder {
                 Shown::Queued => Some(format!("'{}' was never polled", s.name)),
                 Shown::Running => Some(format!("'{}' is running", s.name)),
             })
-            .collect()
+            .collect();
+        match (parts.is_empty(), others.is_empty()) {
+            (false, true) => format!(
+                "no lane can ever be woken: a deadlock. {}.",
+                parts.join("; ")
+            ),
+            (false, false) => format!(
+                "no lane can ever be woken: a deadlock. {}. Meanwhile {}.",
+                parts.join("; "),
+                others.join("; ")
+            ),
+            // No lock cycle: a wake-up that will never come (a missed
+            // notification, a channel no one sends on), not a deadlock.
+            _ => format!("no lane can ever be woken: {}", others.join("; ")),
+        }
     }
 
     // ----- live cancel --------------------------------------------
@@ -627,6 +797,11 @@ impl Recorder {
             (_, Some(_)) => Role::Task,
             (_, None) => Role::InPlace,
         };
+        if role == Role::InPlace
+            && let Some(parent) = self.lanes[index].parent.and_then(|p| self.lane_index(p))
+        {
+            self.lanes[parent].live_in_place_children += 1;
+        }
         self.set_role(index, lane, role);
     }
 

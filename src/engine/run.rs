@@ -302,6 +302,9 @@ fn lesson_thread(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
+        // Tokio draws random numbers (`select!` without `biased;`, which of
+        // its queues a `watch` waiter joins): seeded, every run is the same.
+        .rng_seed(tokio::runtime::RngSeed::from_bytes(b"lanes"))
         .thread_name(LESSON_THREAD)
         .on_thread_park(move || before_park(stall_detection))
         .on_thread_unpark(|| {
@@ -426,11 +429,7 @@ fn before_park(stall_detection: bool) {
         // Nothing runnable, no lesson timer that could fire: nothing can
         // ever wake the lanes that are left.
         if r.signals.live_timers.load(Ordering::Relaxed) <= 0 {
-            let waiting = r.describe_unfinished();
-            let message = format!(
-                "no lane can ever be woken (a deadlock): {}",
-                waiting.join("; ")
-            );
+            let message = r.describe_stall();
             r.runner_log(Level::Error, &message);
             r.flush();
             r.signals.finish(EndReason::Stalled);

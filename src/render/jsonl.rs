@@ -60,6 +60,9 @@ struct EventLine<'a> {
     /// Who cancelled the lane, when it was the learner (`"you"`).
     #[serde(skip_serializing_if = "Option::is_none")]
     by: Option<&'static str>,
+    /// The lock an `acquired`, `released` or `awaiting` event is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lock: Option<&'a str>,
 }
 
 fn event_line<'a>(trace: &'a Trace, event: &Event) -> EventLine<'a> {
@@ -75,6 +78,7 @@ fn event_line<'a>(trace: &'a Trace, event: &Event) -> EventLine<'a> {
         detail: None,
         reason: None,
         by: None,
+        lock: None,
     };
     match event.kind {
         EventKind::Spawned { name, parent } => {
@@ -102,6 +106,19 @@ fn event_line<'a>(trace: &'a Trace, event: &Event) -> EventLine<'a> {
             line.level = Some(level.as_str());
             line.detail = Some(trace.text(detail));
         }
+        EventKind::Acquired { lock } => {
+            line.event = "acquired";
+            line.lock = Some(trace.text(lock));
+        }
+        EventKind::Released { lock } => {
+            line.event = "released";
+            line.lock = Some(trace.text(lock));
+        }
+        // Written as a key of the `awaiting` line before it (see `write`).
+        EventKind::WaitsForLock { lock } => {
+            line.event = "awaiting";
+            line.lock = Some(trace.text(lock));
+        }
         EventKind::End { reason } => {
             line.event = "end";
             line.reason = Some(reason.as_str());
@@ -122,8 +139,23 @@ pub fn header_line(header: &Header) -> String {
 /// Writes the whole trace, line by line (give it a buffered writer).
 pub fn write(trace: &Trace, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "{}", header_line(trace.header()))?;
-    for event in trace.events() {
-        serde_json::to_writer(&mut *out, &event_line(trace, event))?;
+    let events = trace.events();
+    for (i, event) in events.iter().enumerate() {
+        // A lock wait is a key of the `awaiting` line just before it.
+        if matches!(event.kind, EventKind::WaitsForLock { .. }) {
+            continue;
+        }
+        let mut line = event_line(trace, event);
+        if let Some(Event {
+            lane,
+            kind: EventKind::WaitsForLock { lock },
+            ..
+        }) = events.get(i + 1)
+            && *lane == event.lane
+        {
+            line.lock = Some(trace.text(*lock));
+        }
+        serde_json::to_writer(&mut *out, &line)?;
         out.write_all(b"\n")?;
     }
     Ok(())

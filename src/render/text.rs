@@ -279,7 +279,25 @@ fn fate(trace: &Trace, lane: LaneId) -> String {
         Some(LaneEnd::Cancelled(t)) => format!("cancelled at {}", seconds(t)),
         Some(LaneEnd::Failed(t, detail)) => format!("failed at {}: {detail}", seconds(t)),
         None => match last_wait(trace, lane) {
-            Some(on) => format!("still waiting on {on}"),
+            Some(on) => match trace.lock_waited(lane, u64::MAX) {
+                Some(lock) => {
+                    let holders: Vec<String> = trace
+                        .lock_holders(lock, u64::MAX)
+                        .into_iter()
+                        .map(|(h, _)| format!("'{}'", trace.lane_name(h)))
+                        .collect();
+                    let lock = trace.text(lock);
+                    if holders.is_empty() {
+                        format!("still waiting on {on} for {lock}")
+                    } else {
+                        format!(
+                            "still waiting on {on} for {lock}, held by {}",
+                            holders.join(", ")
+                        )
+                    }
+                }
+                None => format!("still waiting on {on}"),
+            },
             None => "did not end".to_string(),
         },
     };

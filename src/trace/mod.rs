@@ -99,6 +99,20 @@ pub enum EventKind {
         level: Level,
         detail: TextId,
     },
+    /// The lane took `lock` (a `Mutex`, an `RwLock`, a semaphore permit),
+    /// named by where the lesson made it: `Mutex at line 14`.
+    Acquired {
+        lock: TextId,
+    },
+    /// The lane gave `lock` back (one permit, for a semaphore).
+    Released {
+        lock: TextId,
+    },
+    /// The `Awaiting` just before, for the same lane, waits for this lock
+    /// (in JSON lines, a `lock` key on the `awaiting` event).
+    WaitsForLock {
+        lock: TextId,
+    },
     End {
         reason: EndReason,
     },
@@ -113,6 +127,20 @@ pub struct Event {
 }
 
 impl Event {
+    /// True for the events that change what a lane is doing (not a log
+    /// line, nor a lock taken or given back).
+    pub fn is_state_change(&self) -> bool {
+        matches!(
+            self.kind,
+            EventKind::Spawned { .. }
+                | EventKind::Running
+                | EventKind::Awaiting { .. }
+                | EventKind::Done
+                | EventKind::Cancelled { .. }
+                | EventKind::Failed { .. }
+        )
+    }
+
     /// True for the three events that end a lane.
     pub fn is_terminal(&self) -> bool {
         matches!(
@@ -187,6 +215,9 @@ pub struct Trace {
     /// Whether the learner has cancelled a lane live: kept as events
     /// arrive, since every frame of a finished run asks it.
     learner_cancelled: bool,
+    /// For each lock, the indices of its `acquired` and `released` events:
+    /// who holds it is read from these alone.
+    lock_events: std::collections::HashMap<TextId, Vec<u32>>,
 }
 
 impl Trace {
@@ -198,6 +229,7 @@ impl Trace {
             events: Vec::new(),
             lanes: Vec::new(),
             learner_cancelled: false,
+            lock_events: std::collections::HashMap::new(),
         }
     }
 
@@ -284,6 +316,9 @@ impl Trace {
             EventKind::Awaiting { on, .. } => self.is_timer_text(on),
             _ => false,
         };
+        if let EventKind::Acquired { lock } | EventKind::Released { lock } = event.kind {
+            self.lock_events.entry(lock).or_default().push(index);
+        }
         self.learner_cancelled |= match event.kind {
             EventKind::Cancelled { by_you } => by_you,
             EventKind::Log { detail, .. } if event.lane.is_none() => {
@@ -334,5 +369,15 @@ impl Trace {
             + self.timer_texts.capacity()
             + lanes
             + self.events.capacity() * std::mem::size_of::<Event>()
+            + self
+                .lock_events
+                .values()
+                .map(|v| v.capacity() * 4 + 48)
+                .sum::<usize>()
+    }
+
+    /// Indices of `lock`'s `acquired` and `released` events, in order.
+    pub(crate) fn lock_events(&self, lock: TextId) -> &[u32] {
+        self.lock_events.get(&lock).map_or(&[], Vec::as_slice)
     }
 }

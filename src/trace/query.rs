@@ -1,7 +1,7 @@
 //! Questions readers ask of a trace: when did a lane end, what did it wait
 //! on, what did it log. Shared by the text view, the tests and the interface.
 
-use super::{EventKind, LaneId, Level, Trace};
+use super::{EventKind, LaneId, Level, TextId, Trace};
 
 /// Whether a wait label is a wait on the clock (a sleep, a timeout, an
 /// interval tick) rather than on another task or resource.
@@ -131,7 +131,11 @@ impl Trace {
                     never_polled: k == 1,
                 },
                 EventKind::Failed { detail } => LaneNow::Failed(e.t_us, self.text(detail)),
-                EventKind::Log { .. } | EventKind::End { .. } => continue,
+                EventKind::Log { .. }
+                | EventKind::End { .. }
+                | EventKind::Acquired { .. }
+                | EventKind::Released { .. }
+                | EventKind::WaitsForLock { .. } => continue,
             };
         }
         LaneNow::Absent
@@ -180,6 +184,57 @@ impl Trace {
     pub fn cancelled_by_you(&self, lane: LaneId) -> bool {
         self.lane_events(lane)
             .any(|e| matches!(e.kind, EventKind::Cancelled { by_you: true }))
+    }
+
+    /// The lock the lane waits for at `t_us`, when its wait then is for
+    /// one (`Mutex at line 14`).
+    pub fn lock_waited(&self, lane: LaneId, t_us: u64) -> Option<TextId> {
+        let mut lock = None;
+        for e in self.lane_events(lane) {
+            if e.t_us > t_us {
+                break;
+            }
+            match e.kind {
+                EventKind::Awaiting { .. } | EventKind::Running => lock = None,
+                EventKind::WaitsForLock { lock: l } => lock = Some(l),
+                _ => {}
+            }
+        }
+        lock
+    }
+
+    /// Who holds `lock` at `t_us`, each with when it took it, in the order
+    /// they took it (a semaphore's permits may be held by many). Reads the
+    /// lock's own events only.
+    pub fn lock_holders(&self, lock: TextId, t_us: u64) -> Vec<(LaneId, u64)> {
+        let mut holders: Vec<(LaneId, u64)> = Vec::new();
+        for &i in self.lock_events(lock) {
+            let e = &self.events()[i as usize];
+            if e.t_us > t_us {
+                break;
+            }
+            let Some(lane) = e.lane else { continue };
+            if matches!(e.kind, EventKind::Acquired { .. }) {
+                holders.push((lane, e.t_us));
+            } else if let Some(at) = holders.iter().position(|&(h, _)| h == lane) {
+                holders.remove(at);
+            }
+        }
+        holders
+    }
+
+    /// Why the run stalled, as the runner said it (the deadlock named).
+    pub fn stall_report(&self) -> Option<&str> {
+        if !matches!(self.end(), Some((_, super::EndReason::Stalled))) {
+            return None;
+        }
+        self.events().iter().rev().find_map(|e| match e.kind {
+            EventKind::Log {
+                level: super::Level::Error,
+                detail,
+            } if e.lane.is_none() => Some(self.text(detail)),
+            _ => None,
+        })
     }
 
     /// A lane that ended without ever being polled: a future created and
@@ -258,7 +313,11 @@ impl Trace {
                 EventKind::Done | EventKind::Cancelled { .. } | EventKind::Failed { .. } => {
                     open(&mut spans, e.t_us, None)
                 }
-                EventKind::Log { .. } | EventKind::End { .. } => {}
+                EventKind::Log { .. }
+                | EventKind::End { .. }
+                | EventKind::Acquired { .. }
+                | EventKind::Released { .. }
+                | EventKind::WaitsForLock { .. } => {}
             }
         }
         spans

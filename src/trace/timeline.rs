@@ -103,7 +103,11 @@ impl Step {
             EventKind::Done => 4,
             EventKind::Cancelled { .. } => 5,
             EventKind::Failed { .. } => 6,
-            EventKind::Log { .. } | EventKind::End { .. } => return None,
+            EventKind::Log { .. }
+            | EventKind::End { .. }
+            | EventKind::Acquired { .. }
+            | EventKind::Released { .. }
+            | EventKind::WaitsForLock { .. } => return None,
         };
         Some(Step(t_us << Self::BITS | code))
     }

@@ -108,6 +108,9 @@ pub struct Details<'t> {
     pub running_us: u64,
     /// Time waited on each thing, in order of first wait.
     pub waited: Vec<(&'t str, u64)>,
+    /// When it waits for a lock: the lock, and who holds it (with since
+    /// when).
+    pub lock: Option<(&'t str, Vec<(&'t str, u64)>)>,
 }
 
 /// The lane whose poll is holding the lesson's only thread.
@@ -257,7 +260,18 @@ fn details<'t>(
         blocking: blocking.is_some_and(|b| b.lane == lane),
         running_us: 0,
         waited: Vec::new(),
+        lock: None,
     };
+    if let LaneNow::Waiting { .. } = d.now
+        && let Some(lock) = trace.lock_waited(lane, until_us)
+    {
+        let holders = trace
+            .lock_holders(lock, until_us)
+            .into_iter()
+            .map(|(h, since)| (trace.lane_name(h), since))
+            .collect();
+        d.lock = Some((trace.text(lock), holders));
+    }
     // (since, waiting on) of the stretch in progress.
     let mut open: Option<(u64, Option<&'t str>)> = None;
     let close = |d: &mut Details<'t>, open: &mut Option<(u64, Option<&'t str>)>, t: u64| {

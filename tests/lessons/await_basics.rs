@@ -8,7 +8,7 @@ fn line_of(needle: &str) -> u32 {
     source_line("await-basics", needle)
 }
 
-/// The kinds of a lane's events, with their times, log lines left out.
+/// The kinds of a lane's events, with their times: its states only.
 fn life(trace: &Trace, name: &str) -> Vec<(u64, &'static str)> {
     trace
         .lane_events(lane(trace, name))
@@ -20,7 +20,7 @@ fn life(trace: &Trace, name: &str) -> Vec<(u64, &'static str)> {
                 EventKind::Done => "done",
                 EventKind::Cancelled { .. } => "cancelled",
                 EventKind::Failed { .. } => "failed",
-                EventKind::Log { .. } | EventKind::End { .. } => return None,
+                _ => return None,
             };
             Some((e.t_us, kind))
         })

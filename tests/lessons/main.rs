@@ -7,6 +7,7 @@ mod await_basics;
 mod background_tasks;
 mod blocking;
 mod cancellation;
+mod deadlock;
 mod join;
 mod mutex;
 mod partial_failure;

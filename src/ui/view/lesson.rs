@@ -108,7 +108,13 @@ impl LessonView<'_> {
         block.render(layout.lanes, buf);
 
         let under_width = inner.width as usize;
-        let predict = self.predict_lines(under_width);
+        let mut predict = self.predict_lines(under_width);
+        // A run that stalled says why, the deadlock named, once it is over.
+        if self.state.mode() == Mode::Finished
+            && let Some(report) = self.state.trace().stall_report()
+        {
+            predict.extend(styled_wrap(report, under_width, self.theme.failed()));
+        }
         let legend = self.legend_lines(under_width);
         let presenter = self.theme.presenter;
         // The lanes get what the lines under them leave; those lines are
@@ -411,6 +417,19 @@ impl LessonView<'_> {
             ]);
         }
         lines.extend(styled_wrap(&format!("now: {now}"), width, theme.text()));
+        if let Some((lock, holders)) = &d.lock {
+            let held = match holders.as_slice() {
+                [] => format!("for {lock}, which no lane holds"),
+                [(name, since)] => {
+                    format!("for {lock}, held by '{name}' since {}", seconds(*since))
+                }
+                many => {
+                    let names: Vec<String> = many.iter().map(|(n, _)| format!("'{n}'")).collect();
+                    format!("for {lock}, held by {}", names.join(", "))
+                }
+            };
+            lines.extend(styled_wrap(&held, width, theme.warn()));
+        }
         let history = format!(
             "ran {} · waited {}",
             seconds(d.running_us),
