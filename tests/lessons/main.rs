@@ -16,3 +16,4 @@ mod semaphore;
 mod spawn;
 mod task_group;
 mod timeout;
+mod unbounded;
