@@ -38,12 +38,11 @@ async fn unbounded(jobs: usize, took: Duration) -> Result<usize, BoxError> {
 /// at most `limit` of them, and takes the next from the stream each time
 /// one finishes. No task is spawned: they all run inside this one.
 async fn bounded(jobs: usize, took: Duration, limit: usize) -> usize {
-    stream::iter(1..=jobs)
+    let limited = stream::iter(1..=jobs)
         // Lazy: a job's future is made only when there is room for it.
         .map(|i| job(took).lane(format!("job {i}")))
-        .buffer_unordered(limit)
-        .count()
-        .await
+        .buffer_unordered(limit);
+    limited.count().awaiting("buffer_unordered").await
 }
 
 pub async fn run(knobs: Knobs) -> Result<(), BoxError> {

@@ -153,10 +153,17 @@ fn jobs_wait_on_their_sleep_and_the_halves_on_their_jobs() {
             .all(|w| (w.1, w.2) == ("JoinHandle", join_handle)),
         "{waits:?}"
     );
-    // buffer_unordered polls its jobs inside `bounded`: it waits on them.
+    // buffer_unordered polls its jobs inside `bounded`, which waits on
+    // the stream, the wait named by the lesson.
+    let stream = Some(line_of(".awaiting(\"buffer_unordered\").await"));
     let waits = trace.waits(lane(&trace, "bounded"));
     assert_eq!(waits.len(), 100, "one wait a round");
-    assert!(waits.iter().all(|w| (w.1, w.2) == ("join", None)));
+    assert!(
+        waits
+            .iter()
+            .all(|w| (w.1, w.2) == ("buffer_unordered", stream)),
+        "{waits:?}"
+    );
     let waits = trace.waits(lane(&trace, "main"));
     assert!(waits.iter().all(|w| (w.1, w.2) == ("join", None)));
 }
