@@ -5,6 +5,7 @@ mod support;
 mod as_completed;
 mod await_basics;
 mod background_tasks;
+mod batches;
 mod blocking;
 mod cancellation;
 mod join;
