@@ -14,5 +14,6 @@ mod queue;
 mod race;
 mod semaphore;
 mod spawn;
+mod streams;
 mod task_group;
 mod timeout;
