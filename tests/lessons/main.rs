@@ -16,4 +16,5 @@ mod semaphore;
 mod spawn;
 mod streams;
 mod task_group;
+mod task_local;
 mod timeout;
