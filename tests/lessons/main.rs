@@ -16,6 +16,8 @@ mod queue;
 mod race;
 mod semaphore;
 mod spawn;
+mod streams;
 mod task_group;
+mod task_local;
 mod timeout;
 mod unbounded;
