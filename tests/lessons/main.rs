@@ -13,6 +13,7 @@ mod partial_failure;
 mod queue;
 mod race;
 mod semaphore;
+mod signals;
 mod spawn;
 mod task_group;
 mod timeout;
