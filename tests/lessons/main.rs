@@ -15,6 +15,7 @@ mod partial_failure;
 mod queue;
 mod race;
 mod semaphore;
+mod signals;
 mod spawn;
 mod streams;
 mod task_group;
