@@ -17,7 +17,9 @@ async fn process(i: u64, unit: Duration) -> u64 {
 
 /// One batch: all its items at once, and not done until the slowest is.
 async fn run_batch(batch: &[u64], unit: Duration) -> Vec<u64> {
-    let items = batch.iter().map(|&i| process(i, unit).lane(format!("item {i}")));
+    let items = batch
+        .iter()
+        .map(|&i| process(i, unit).lane(format!("item {i}")));
     join_all(items).awaiting("join_all").await
 }
 
@@ -42,7 +44,10 @@ pub async fn run(knobs: Knobs) -> Result<(), BoxError> {
     let mut done = 0;
     for (n, batch) in all.chunks(size).enumerate() {
         let n = n + 1;
-        done += run_batch(batch, unit).lane(format!("batch {n}")).await.len();
+        done += run_batch(batch, unit)
+            .lane(format!("batch {n}"))
+            .await
+            .len();
         info!("batch {n} done at {:?}", start.elapsed());
     }
     let took = start.elapsed();

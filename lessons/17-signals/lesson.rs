@@ -58,7 +58,10 @@ impl Wait {
             // Looks at the current value first, and waits for changes only
             // while it is `false`.
             Wait::Watch(ready) => {
-                ready.wait_for(|is_ready| *is_ready).awaiting("watch::wait_for").await?;
+                ready
+                    .wait_for(|is_ready| *is_ready)
+                    .awaiting("watch::wait_for")
+                    .await?;
             }
             Wait::Barrier(barrier) => meet(barrier).await,
         }

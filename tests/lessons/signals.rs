@@ -486,12 +486,9 @@ fn deterministic() {
 
 /// With `watch` and `Barrier` (built on a watch channel), tokio puts each
 /// waiter in one of eight internal queues picked by the runtime's random
-/// number generator, which the engine does not seed: the waiters wake in the
-/// same instant but in an order that changes from run to run. Seeding the
-/// lesson runtime (`Builder::rng_seed`, unstable) makes these traces
-/// repeatable; until then this test fails now and then.
+/// number generator; the engine seeds it, so the order is the same on
+/// every run.
 #[test]
-#[ignore = "the engine does not seed tokio's RNG: watch wake order varies"]
 fn deterministic_with_watch_and_barrier() {
     for _ in 0..5 {
         assert_deterministic("signals", &["primitive=watch"]);
