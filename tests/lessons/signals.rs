@@ -136,7 +136,7 @@ fn every_task_is_a_child_of_main() {
 #[test]
 fn with_watch_all_three_wake_at_2_0_s_on_wait_for() {
     let trace = run("signals", &["primitive=watch"]);
-    let wait_for = Some(line_of("ready.wait_for("));
+    let wait_for = Some(line_of(".awaiting(\"watch::wait_for\")"));
     for (i, name) in WAITERS.iter().enumerate() {
         let waiter = lane(&trace, name);
         assert_eq!(done_at(&trace, waiter), s(2.0), "{name}");

@@ -249,22 +249,19 @@ impl LanesView<'_> {
     }
 }
 
-/// "10000 lanes: 9000 live, 1000 ended" for a folded parent, shorter
+/// "100 running, 0 waiting, 4900 ended" for a folded parent, shorter
 /// when the column is narrow.
 fn summary(tally: &Tally, width: usize) -> String {
     let (live, ended, total) = (tally.live(), tally.ended(), tally.total);
-    let long = format!(
-        "{}: {live} live, {ended} ended",
-        plural(total, "lane", "lanes")
-    );
-    let short = format!("{live} live, {ended} ended");
-    if long.chars().count() <= width {
-        long
-    } else if short.chars().count() <= width {
-        short
-    } else {
-        format!("{live}/{total} live")
-    }
+    let (running, waiting) = (tally.running, tally.waiting + tally.queued);
+    [
+        format!("{running} running, {waiting} waiting, {ended} ended"),
+        format!("{running} run, {waiting} wait, {ended} end"),
+        format!("{live} live, {ended} ended"),
+    ]
+    .into_iter()
+    .find(|text| text.chars().count() <= width)
+    .unwrap_or_else(|| format!("{live}/{total} live"))
 }
 
 impl Widget for &LanesView<'_> {
