@@ -13,7 +13,7 @@ use crate::render::text::{axis_ticks, seconds};
 use crate::trace::query::is_timer_wait;
 use crate::trace::timeline::{Cell, paint};
 use crate::trace::{LaneId, LaneNow, Trace};
-use crate::ui::snapshot::{ShownRow, Tally, plural};
+use crate::ui::snapshot::{ShownRow, Tally};
 use crate::ui::theme::Theme;
 
 /// How much time the axis shows: a round number of seconds at least 5%
