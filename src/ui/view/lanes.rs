@@ -253,14 +253,31 @@ impl LanesView<'_> {
 /// when the column is narrow.
 fn summary(tally: &Tally, width: usize) -> String {
     let (live, ended, total) = (tally.live(), tally.ended(), tally.total);
-    let (running, waiting) = (tally.running, tally.waiting + tally.queued);
+    let counts = [
+        (tally.running, "running", "run"),
+        (tally.waiting + tally.queued, "waiting", "wait"),
+        (ended, "ended", "end"),
+    ];
+    // The states that have lanes, in long words, then in short ones.
+    let some = |short: bool| -> String {
+        let parts: Vec<String> = counts
+            .iter()
+            .filter(|(n, ..)| *n > 0)
+            .map(|(n, long, brief)| format!("{n} {}", if short { brief } else { long }))
+            .collect();
+        parts.join(", ")
+    };
     [
-        format!("{running} running, {waiting} waiting, {ended} ended"),
-        format!("{running} run, {waiting} wait, {ended} end"),
+        format!(
+            "{} running, {} waiting, {ended} ended",
+            counts[0].0, counts[1].0
+        ),
+        some(false),
+        some(true),
         format!("{live} live, {ended} ended"),
     ]
     .into_iter()
-    .find(|text| text.chars().count() <= width)
+    .find(|text| !text.is_empty() && text.chars().count() <= width)
     .unwrap_or_else(|| format!("{live}/{total} live"))
 }
 
