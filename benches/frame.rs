@@ -225,6 +225,27 @@ fn ten_thousand(c: &mut Criterion) {
     folded_and_unfolded(c, "lesson screen semaphore 10001 lanes 200x50", app);
 }
 
+/// The unbounded lesson as it runs by default: 10,000 spawned jobs, then
+/// 10,000 through `buffer_unordered(100)`: 20,003 lanes.
+fn twenty_thousand(c: &mut Criterion) {
+    let mut app = finished_run("unbounded", &[]);
+    assert!(app.lesson().unwrap().trace().lanes().len() > 20_000);
+    app.drawn.size = (WIDTH, HEIGHT);
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a test terminal");
+    let mut group = c.benchmark_group("lesson screen unbounded 20003 lanes 200x50");
+    group.bench_function("folded (as it opens)", |b| {
+        b.iter(|| draw_frame(&app, &mut terminal))
+    });
+    app.update(Action::Down); // main
+    app.update(Action::Down); // unbounded
+    app.update(Action::ToggleFold);
+    assert!(app.lesson().unwrap().rows().len() > 10_000);
+    group.bench_function("10,000 jobs unfolded", |b| {
+        b.iter(|| draw_frame(&app, &mut terminal))
+    });
+    group.finish();
+}
+
 /// A finished lesson left on screen: the event loop ticks it every 50 ms
 /// (`ui::terminal`'s idle wait) and draws nothing, since nothing changed.
 fn still_screen(c: &mut Criterion) {
@@ -254,6 +275,6 @@ fn still_screen(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(3));
-    targets = lanes_view, lesson_screen, ten_thousand, still_screen
+    targets = lanes_view, lesson_screen, ten_thousand, twenty_thousand, still_screen
 }
 criterion_main!(benches);
