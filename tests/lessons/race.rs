@@ -7,23 +7,12 @@ use std::time::Duration;
 use crate::support::*;
 use lanes::catalog::catalog;
 use lanes::engine::{CancelBy, Playback, Refusal};
-use lanes::trace::{Level, Trace};
+use lanes::trace::Level;
 
 const ID: &str = "race";
 
 fn line_of(needle: &str) -> u32 {
     source_line(ID, needle)
-}
-
-/// Every log line of one lane: (time, text).
-fn logs_of<'a>(trace: &'a Trace, name: &str) -> Vec<(u64, &'a str)> {
-    let id = lane(trace, name);
-    trace
-        .logs()
-        .into_iter()
-        .filter(|(_, l, ..)| *l == Some(id))
-        .map(|(t, _, _, text)| (t, text))
-        .collect()
 }
 
 #[test]
@@ -102,7 +91,7 @@ fn gather_loses_the_items_it_held_when_the_tick_wins() {
     let trace = run(ID, &[]);
     let main = lane(&trace, "main");
     assert_eq!(
-        logs_of(&trace, "gather 1"),
+        lane_logs(&trace, "gather 1"),
         [
             (s(0.2), "took item 1, 1 held"),
             (s(0.3), "took item 2, 2 held"),
@@ -120,7 +109,7 @@ fn gather_loses_the_items_it_held_when_the_tick_wins() {
     assert_eq!(trace.first_run_us(gather_2), Some(s(0.45)));
     assert_eq!(done_at(&trace, gather_2), s(0.7));
     assert_eq!(
-        logs_of(&trace, "gather 2"),
+        lane_logs(&trace, "gather 2"),
         [
             (s(0.5), "took item 4, 1 held"),
             (s(0.6), "took item 5, 2 held"),
@@ -158,7 +147,7 @@ fn fill_loses_nothing_although_it_is_cancelled_the_same_way() {
     assert_eq!(trace.first_run_us(fill_1), Some(s(0.7)));
     assert_eq!(cancelled_at(&trace, fill_1), s(1.05));
     assert_eq!(
-        logs_of(&trace, "fill 1"),
+        lane_logs(&trace, "fill 1"),
         [
             (s(0.8), "took item 1, 1 held"),
             (s(0.9), "took item 2, 2 held"),
@@ -166,7 +155,10 @@ fn fill_loses_nothing_although_it_is_cancelled_the_same_way() {
         ]
     );
     assert_eq!(trace.log_time("tick at 1.05s held=3"), Some(s(1.05)));
-    assert_eq!(logs_of(&trace, "fill 2"), [(s(1.1), "took item 4, 4 held")]);
+    assert_eq!(
+        lane_logs(&trace, "fill 2"),
+        [(s(1.1), "took item 4, 4 held")]
+    );
     assert_eq!(done_at(&trace, lane(&trace, "fill 2")), s(1.1));
     assert_eq!(
         trace.log_time("got a batch at 1.1s batch=[1, 2, 3, 4]"),
@@ -253,7 +245,7 @@ fn a_tick_between_batches_costs_nothing() {
     // gather 2 loses to the tick at 0.45 s, holding nothing.
     let gather_2 = lane(&trace, "gather 2");
     assert_eq!(cancelled_at(&trace, gather_2), s(0.45));
-    assert!(logs_of(&trace, "gather 2").is_empty());
+    assert!(lane_logs(&trace, "gather 2").is_empty());
     assert_eq!(
         trace.log_time("gather: nothing lost sent=6 received=[1, 2, 3, 4, 5, 6]"),
         Some(s(0.7))

@@ -17,17 +17,6 @@ fn line_of(needle: &str) -> u32 {
 
 const WAITERS: [&str; 3] = ["waiter 1", "waiter 2", "waiter 3"];
 
-/// The log lines of one lane, as text.
-fn logs_of<'a>(trace: &'a Trace, name: &str) -> Vec<(u64, &'a str)> {
-    let id = lane(trace, name);
-    trace
-        .logs()
-        .into_iter()
-        .filter(|(_, l, ..)| *l == Some(id))
-        .map(|(t, _, _, text)| (t, text))
-        .collect()
-}
-
 /// The lanes, by name, that logged a line containing `needle`, sorted (the
 /// order of wake-ups at one instant is not the point, and with `watch` and
 /// `Barrier` tokio does not fix it).
@@ -59,15 +48,15 @@ fn with_notify_all_three_waiters_wake_together_at_2_0_s() {
     let trace = run("signals", &[]);
     for name in WAITERS {
         assert_eq!(done_at(&trace, lane(&trace, name)), s(2.0), "{name}");
-        assert_eq!(logs_of(&trace, name), [(s(2.0), "done waiting at 2s")]);
+        assert_eq!(lane_logs(&trace, name), [(s(2.0), "done waiting at 2s")]);
     }
     assert_eq!(done_at(&trace, lane(&trace, "setter")), s(2.0));
     assert_eq!(
-        logs_of(&trace, "setter"),
+        lane_logs(&trace, "setter"),
         [(s(2.0), "notify_waiters at 2s")]
     );
     assert_eq!(
-        logs_of(&trace, "main"),
+        lane_logs(&trace, "main"),
         [(s(2.0), "everyone is through at 2s")]
     );
     assert_eq!(done_at(&trace, lane(&trace, "main")), s(2.0));
@@ -178,7 +167,7 @@ fn with_a_barrier_all_pass_when_the_setter_arrives_last_and_it_leads() {
         [(0, "Sleep 2s", Some(line_of("sleep(at).await")))]
     );
     assert_eq!(
-        logs_of(&trace, "setter"),
+        lane_logs(&trace, "setter"),
         [
             (s(2.0), "arrives at the barrier at 2s"),
             (s(2.0), "is the barrier's leader")
@@ -225,7 +214,7 @@ fn a_late_waiter_is_never_woken_by_notify_waiters() {
             )
         ]
     );
-    assert!(logs_of(&trace, "late waiter").is_empty());
+    assert!(lane_logs(&trace, "late waiter").is_empty());
     assert_eq!(trace.lane_end(lane(&trace, "main")), None);
     let message = stalled_at(&trace, s(2.5));
     assert!(
@@ -250,7 +239,7 @@ fn a_late_waiter_sees_the_watch_value_at_once() {
         [(0, "Sleep 2.5s", Some(line_of("sleep(arrives).await")))]
     );
     assert_eq!(
-        logs_of(&trace, "late waiter"),
+        lane_logs(&trace, "late waiter"),
         [(s(2.5), "done waiting at 2.5s")]
     );
     assert_eq!(trace.log_time("everyone is through at 2.5s"), Some(s(2.5)));

@@ -143,3 +143,14 @@ pub fn pump_until(
         std::thread::sleep(Duration::from_millis(2));
     }
 }
+
+/// Every log line written by the lane named `name`: (time, text).
+pub fn lane_logs<'a>(trace: &'a Trace, name: &str) -> Vec<(u64, &'a str)> {
+    let id = lane(trace, name);
+    trace
+        .logs()
+        .into_iter()
+        .filter(|(_, l, ..)| *l == Some(id))
+        .map(|(t, _, _, text)| (t, text))
+        .collect()
+}
