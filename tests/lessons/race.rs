@@ -121,11 +121,7 @@ fn gather_loses_the_items_it_held_when_the_tick_wins() {
         Some(s(0.7))
     );
     assert!(trace.lane_named("gather 3").is_none());
-    let warnings: Vec<_> = trace
-        .logs()
-        .into_iter()
-        .filter(|(_, _, level, _)| *level == Level::Warn)
-        .collect();
+    let warnings = warn_logs(&trace);
     assert_eq!(
         warnings,
         vec![(

@@ -154,3 +154,12 @@ pub fn lane_logs<'a>(trace: &'a Trace, name: &str) -> Vec<(u64, &'a str)> {
         .map(|(t, _, _, text)| (t, text))
         .collect()
 }
+
+/// Every warning in the log: (time, lane, level, text).
+pub fn warn_logs(trace: &Trace) -> Vec<(u64, Option<LaneId>, lanes::trace::Level, &str)> {
+    trace
+        .logs()
+        .into_iter()
+        .filter(|(_, _, level, _)| *level == lanes::trace::Level::Warn)
+        .collect()
+}

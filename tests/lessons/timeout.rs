@@ -33,11 +33,7 @@ fn the_operation_is_cancelled_at_exactly_2_0_s() {
 fn main_gets_elapsed_at_2_0_s_and_logs_it() {
     let trace = run("timeout", &[]);
     let main = lane(&trace, "main");
-    let warnings: Vec<_> = trace
-        .logs()
-        .into_iter()
-        .filter(|(_, _, level, _)| *level == Level::Warn)
-        .collect();
+    let warnings = warn_logs(&trace);
     assert_eq!(
         warnings,
         vec![(
