@@ -210,38 +210,42 @@ impl SpanTable {
             .find(|&id| self.get(id).is_some_and(|rec| pick(&rec.kind)))
     }
 
-    /// The lock that the innermost async op, just completed, took.
-    fn lock_taken(&mut self) -> Option<TextId> {
-        let op = self.innermost(|k| matches!(k, SpanKind::AsyncOp { .. }))?;
-        let rec = self.get(op)?;
-        let (SpanKind::AsyncOp { source, .. }, Some(parent)) = (&rec.kind, rec.parent) else {
-            return None;
-        };
-        if !takes_lock(source) {
-            return None;
-        }
-        match &mut self.get_mut(parent)?.kind {
+    /// The name of resource `id`, if it is a lock or a semaphore.
+    fn lock_of(&mut self, id: u64) -> Option<TextId> {
+        match &mut self.get_mut(id)?.kind {
             SpanKind::Resource(resource) => resource.lock_name(),
             _ => None,
         }
     }
 
+    /// The lock of the innermost async op, if `keep` says so of the op's
+    /// source and of the lane that awaits it.
+    fn op_lock(
+        &mut self,
+        keep: impl Fn(&str, Option<crate::trace::LaneId>) -> bool,
+    ) -> Option<TextId> {
+        let op = self.innermost(|k| matches!(k, SpanKind::AsyncOp { .. }))?;
+        let rec = self.get(op)?;
+        let (SpanKind::AsyncOp { source, owner, .. }, Some(parent)) = (&rec.kind, rec.parent)
+        else {
+            return None;
+        };
+        if !keep(source, *owner) {
+            return None;
+        }
+        self.lock_of(parent)
+    }
+
+    /// The lock that the innermost async op, just completed, took.
+    fn lock_taken(&mut self) -> Option<TextId> {
+        self.op_lock(|source, _| takes_lock(source))
+    }
+
     /// The semaphore whose permits were just handed to the innermost async
     /// op, when it belongs to another lane than the one being polled.
     fn permits_handed_over(&mut self) -> Option<TextId> {
-        let op = self.innermost(|k| matches!(k, SpanKind::AsyncOp { .. }))?;
-        let rec = self.get(op)?;
-        let (SpanKind::AsyncOp { owner, .. }, Some(parent)) = (&rec.kind, rec.parent) else {
-            return None;
-        };
         let current = recorder::with(|r| r.current_lane()).flatten();
-        if owner.is_none() || *owner == current {
-            return None;
-        }
-        match &mut self.get_mut(parent)?.kind {
-            SpanKind::Resource(resource) => resource.lock_name(),
-            _ => None,
-        }
+        self.op_lock(|_, owner| owner.is_some() && owner != current)
     }
 
     /// What a lane waiting in the innermost async op waits on: its label
@@ -417,21 +421,16 @@ impl Subscriber for LessonSubscriber {
         let meta = event.metadata();
         match meta.target() {
             STATE_UPDATE => {
-                let mut duration = StateUpdate::default();
-                event.record(&mut duration);
-                if let Some(release) = duration.release() {
+                let mut update = StateUpdate::default();
+                event.record(&mut update);
+                if let Some(release) = update.release() {
                     let mut table = self.table();
                     let resource = table.innermost(|k| matches!(k, SpanKind::Resource(_)));
-                    if let Some(SpanRecord {
-                        kind: SpanKind::Resource(r),
-                        ..
-                    }) = resource.and_then(|id| table.get_mut(id))
-                        && let Some(lock) = r.lock_name()
-                    {
+                    if let Some(lock) = resource.and_then(|id| table.lock_of(id)) {
                         recorder::with(|rec| rec.released(lock, release == Release::TheHolder));
                     }
                 }
-                if let Some(ms) = duration.duration {
+                if let Some(ms) = update.duration {
                     let mut table = self.table();
                     let resource = table.innermost(|k| matches!(k, SpanKind::Resource(_)));
                     if let Some(SpanRecord {
@@ -467,9 +466,9 @@ impl Subscriber for LessonSubscriber {
             OP_STATE_UPDATE => {
                 // Permits handed to a waiting lane by another lane's
                 // release: the lane being polled gave them back.
-                let mut fields = StateUpdate::default();
-                event.record(&mut fields);
-                if !fields.permits_obtained {
+                let mut update = StateUpdate::default();
+                event.record(&mut update);
+                if !update.permits_obtained {
                     return;
                 }
                 let lock = self.table().permits_handed_over();

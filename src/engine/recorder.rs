@@ -8,7 +8,7 @@
 //! cached time is still good.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
@@ -131,8 +131,10 @@ pub(crate) struct Recorder {
     task_roots: HashMap<tokio::task::Id, LaneId>,
     tokens: HashMap<LaneId, tokio_util::sync::CancellationToken>,
     cancelled_by_you: HashSet<LaneId>,
-    /// Which lanes hold each lock (a lane once per permit it holds).
-    holders: HashMap<TextId, Vec<LaneId>>,
+    /// Which lanes hold each lock (a lane once per permit it holds). In
+    /// lock order, so that what a lane gives back as it ends, and a stall
+    /// report, read the same on every run.
+    holders: BTreeMap<TextId, Vec<LaneId>>,
     /// While the runtime shuts down, the lanes it drops, to be recorded in
     /// lane order: tokio drops tasks in an order of its own, which differs
     /// from run to run in one process.
@@ -176,7 +178,7 @@ impl Recorder {
             task_roots: HashMap::new(),
             tokens: HashMap::new(),
             cancelled_by_you: HashSet::new(),
-            holders: HashMap::new(),
+            holders: BTreeMap::new(),
             shutdown_cancels: None,
             signals,
         };
@@ -554,16 +556,9 @@ impl Recorder {
     }
 
     fn finish(&mut self, lane: LaneId, failure: Option<String>) {
-        let Some(index) = self.lane_index(lane) else {
-            return;
-        };
-        let state = &mut self.lanes[index];
-        if state.shown == Shown::Ended {
+        if !self.end_lane(lane) {
             return;
         }
-        state.shown = Shown::Ended;
-        self.child_ended(index);
-        self.release_all(lane);
         let kind = match failure {
             None => EventKind::Done,
             Some(detail) => EventKind::Failed {
@@ -579,16 +574,26 @@ impl Recorder {
             later.push(lane);
             return;
         }
-        if let Some(index) = self.lane_index(lane) {
-            let state = &mut self.lanes[index];
-            if state.shown != Shown::Ended {
-                state.shown = Shown::Ended;
-                self.child_ended(index);
-                self.release_all(lane);
-                let by_you = self.cancelled_by_you.remove(&lane);
-                self.record(Some(lane), EventKind::Cancelled { by_you });
-            }
+        if self.end_lane(lane) {
+            let by_you = self.cancelled_by_you.remove(&lane);
+            self.record(Some(lane), EventKind::Cancelled { by_you });
         }
+    }
+
+    /// Marks the lane ended, if it was not: its parent has one child fewer
+    /// at work and what it held is given back, before its final event.
+    /// Returns whether it ended now.
+    fn end_lane(&mut self, lane: LaneId) -> bool {
+        let Some(index) = self.lane_index(lane) else {
+            return false;
+        };
+        if self.lanes[index].shown == Shown::Ended {
+            return false;
+        }
+        self.lanes[index].shown = Shown::Ended;
+        self.child_ended(index);
+        self.release_all(lane);
+        true
     }
 
     /// Something inside the current lane's poll went pending on this.
@@ -689,13 +694,6 @@ impl Recorder {
             Some(Shown::Waiting(w)) => Some(w),
             _ => None,
         };
-        let holds = |lane: LaneId| -> Vec<TextId> {
-            self.holders
-                .iter()
-                .filter(|(_, lanes)| lanes.contains(&lane))
-                .map(|(&lock, _)| lock)
-                .collect()
-        };
         // Follow each lock waiter to a holder that waits for a lock too.
         let next = |lane: LaneId| -> Option<(TextId, LaneId)> {
             let lock = waiting(lane)?.lock?;
@@ -726,10 +724,11 @@ impl Recorder {
         let mut parts = Vec::new();
         for (k, &(lane, wants)) in cycle.iter().enumerate() {
             let holder = cycle[(k + 1) % cycle.len()].0;
-            let held: Vec<&str> = holds(lane)
-                .into_iter()
-                .filter(|&lock| self.holders[&lock].contains(&lane))
-                .map(label)
+            let held: Vec<&str> = self
+                .holders
+                .iter()
+                .filter(|(_, lanes)| lanes.contains(&lane))
+                .map(|(&lock, _)| label(lock))
                 .collect();
             let line = waiting(lane)
                 .and_then(|w| w.line)

@@ -18,7 +18,7 @@ pub const YOU_CANCELLED: &str = "you cancelled '";
 pub type LaneId = u32;
 
 /// An index into the trace's text table (names, wait labels, messages).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TextId(pub(crate) u32);
 
 /// Severity of a log line, as `tracing` has it.
