@@ -86,7 +86,7 @@ impl Driver {
 
     /// Sleeps until `deadline` unless something needs the driver sooner.
     async fn sleep_until(&self, deadline: Instant) {
-        let sleep = self.own_timer(|| tokio::time::sleep_until(deadline));
+        let sleep = super::instrument::own_timer(|| tokio::time::sleep_until(deadline));
         tokio::select! {
             biased;
             _ = self.signals.driver_woken() => {}
@@ -130,14 +130,5 @@ impl Driver {
             commands.recv().unwrap_or(Command::Stop)
         });
         wait.await.unwrap_or(Command::Stop)
-    }
-
-    /// Creates a timer that does not count as the lesson's.
-    fn own_timer<T>(&self, make: impl FnOnce() -> T) -> T {
-        use std::sync::atomic::Ordering;
-        self.signals.in_driver.store(true, Ordering::Relaxed);
-        let timer = make();
-        self.signals.in_driver.store(false, Ordering::Relaxed);
-        timer
     }
 }

@@ -7,10 +7,17 @@
 //!
 //! Everything else tokio emits (notably the per-task poll spans, which cost
 //! tokio-console about 2 µs a poll) is switched off at the callsite.
+//!
+//! A sleep alone opens, enters, exits and closes about twenty spans, so the
+//! span table is on the hot path of every lane that waits. The lesson
+//! runtime is one thread and this subscriber is that thread's default, so
+//! the table is a thread-local: no lock, no atomics.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use foldhash::fast::FixedState;
 use std::fmt::{self, Write as _};
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
 
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -20,24 +27,99 @@ use tracing::{Event, Metadata, Subscriber};
 use std::borrow::Cow;
 
 use super::recorder;
-use super::signals::Signals;
 use crate::trace::{Level, TextId};
 
-pub(crate) struct LessonSubscriber {
-    table: Mutex<SpanTable>,
-    signals: Arc<Signals>,
+/// The lesson thread's subscriber. Its state is the thread's `TABLE`; a
+/// span touched from another thread (dropped there, say) finds that
+/// thread's empty table and is left alone.
+pub(crate) struct LessonSubscriber(());
+
+thread_local! {
+    static TABLE: RefCell<SpanTable> = RefCell::new(SpanTable::default());
 }
 
-/// Live spans in a slab: a span's id is its slot + 1, and a closed span's
-/// slot is reused (tracing allows ids to be reused once closed).
+/// Runs `f` on this thread's span table. A re-entrant call (a span closed
+/// while the table is in use) is skipped rather than a panic.
+fn with_table<R>(f: impl FnOnce(&mut SpanTable) -> R) -> Option<R> {
+    TABLE.with(|table| table.try_borrow_mut().ok().map(|mut table| f(&mut table)))
+}
+
+/// Lesson timers alive now on this thread: none, with nothing runnable, is
+/// a stall.
+pub(crate) fn live_timers() -> isize {
+    with_table(|table| table.live_timers).unwrap_or(0)
+}
+
+/// Makes a timer that is the runner's own, not the lesson's: it does not
+/// keep a stalled lesson from being seen as stalled.
+pub(crate) fn own_timer<T>(make: impl FnOnce() -> T) -> T {
+    with_table(|table| table.in_driver = true);
+    let timer = make();
+    with_table(|table| table.in_driver = false);
+    timer
+}
+
+/// Live spans in a slab. A span's id is its slot + 1, shifted left to make
+/// room for its `Tag` in the two low bits, so that entering and leaving a
+/// span, done about eight times a sleep, never reads the slab. A closed
+/// span's slot is reused (tracing allows ids to be reused once closed).
 #[derive(Default)]
 struct SpanTable {
     slots: Vec<Option<SpanRecord>>,
     free: Vec<usize>,
-    /// Spans entered on the lesson thread, innermost last.
+    /// Ids of the spans entered on the lesson thread, innermost last.
     stack: Vec<u64>,
     /// Resources made so far: numbers a lock made outside the lesson file.
     resources: u32,
+    /// Lesson timers alive (see `live_timers`).
+    live_timers: isize,
+    /// The runner is making a timer of its own (see `own_timer`).
+    in_driver: bool,
+    /// `Sleep 100ms`, made once per duration: a lesson may start thousands
+    /// of sleeps of the same length. The last one made is kept apart, as a
+    /// loop sleeps for the same time over and over.
+    sleep_labels: HashMap<u64, TextId, FixedState>,
+    last_sleep_label: Option<(u64, TextId)>,
+    /// Whether each `poll_op` callsite says ready, by its metadata's
+    /// address (see `SpanTable::is_ready`).
+    ready_callsites: HashMap<usize, bool, FixedState>,
+    last_file: LastFile,
+}
+
+/// What kind of span an id is, in its two low bits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Other = 0,
+    Resource = 1,
+    AsyncOp = 2,
+    /// An async op that takes a lock or a permit when it completes.
+    LockingOp = 3,
+}
+
+impl Tag {
+    fn of(kind: &SpanKind) -> Tag {
+        match kind {
+            SpanKind::Resource(_) => Tag::Resource,
+            SpanKind::AsyncOp {
+                takes_lock: true, ..
+            } => Tag::LockingOp,
+            SpanKind::AsyncOp { .. } => Tag::AsyncOp,
+            SpanKind::Other => Tag::Other,
+        }
+    }
+
+    fn of_id(id: u64) -> Tag {
+        match id & 3 {
+            1 => Tag::Resource,
+            2 => Tag::AsyncOp,
+            3 => Tag::LockingOp,
+            _ => Tag::Other,
+        }
+    }
+}
+
+fn slot_of(id: u64) -> Option<usize> {
+    ((id >> 2) as usize).checked_sub(1)
 }
 
 struct SpanRecord {
@@ -50,6 +132,8 @@ enum SpanKind {
     Resource(Resource),
     AsyncOp {
         source: Cow<'static, str>,
+        /// It takes a lock or a permit when it completes (see `takes_lock`).
+        takes_lock: bool,
         /// The lesson line awaiting this operation, found the first time it
         /// goes pending (`None` until then).
         caller: Option<Option<u32>>,
@@ -110,30 +194,36 @@ fn takes_lock(source: &str) -> bool {
     .any(|op| source.starts_with(op))
 }
 
+/// What a `poll_op` event tells the recorder.
+enum Polled {
+    /// The lane being polled waits: on what, at which line, for which lock.
+    Waits((TextId, Option<u32>, Option<TextId>)),
+    /// The lane being polled took this lock or permit.
+    Took(TextId),
+}
+
 /// Names tokio gives its resources and operations: kept without allocating.
 fn known(text: &str) -> Cow<'static, str> {
-    const KNOWN: [&str; 16] = [
-        "Sleep",
-        "Semaphore",
-        "Mutex",
-        "RwLock",
-        "Barrier",
-        "Sender|Receiver",
-        "Interval",
-        "Sleep::new_timeout",
-        "Sleep::reset",
-        "Semaphore::acquire",
-        "Semaphore::acquire_owned",
-        "Mutex::lock",
-        "RwLock::read",
-        "RwLock::write",
-        "Receiver::await",
-        "Barrier::wait",
-    ];
-    match KNOWN.iter().find(|k| **k == text) {
-        Some(k) => Cow::Borrowed(k),
-        None => Cow::Owned(text.to_string()),
-    }
+    let known = match text {
+        "Sleep" => "Sleep",
+        "Semaphore" => "Semaphore",
+        "Mutex" => "Mutex",
+        "RwLock" => "RwLock",
+        "Barrier" => "Barrier",
+        "Sender|Receiver" => "Sender|Receiver",
+        "Interval" => "Interval",
+        "Sleep::new_timeout" => "Sleep::new_timeout",
+        "Sleep::reset" => "Sleep::reset",
+        "Semaphore::acquire" => "Semaphore::acquire",
+        "Semaphore::acquire_owned" => "Semaphore::acquire_owned",
+        "Mutex::lock" => "Mutex::lock",
+        "RwLock::read" => "RwLock::read",
+        "RwLock::write" => "RwLock::write",
+        "Receiver::await" => "Receiver::await",
+        "Barrier::wait" => "Barrier::wait",
+        _ => return Cow::Owned(text.to_string()),
+    };
+    Cow::Borrowed(known)
 }
 
 const RESOURCE: &str = "runtime.resource";
@@ -143,17 +233,10 @@ const STATE_UPDATE: &str = "runtime::resource::state_update";
 const OP_STATE_UPDATE: &str = "runtime::resource::async_op::state_update";
 
 impl LessonSubscriber {
-    pub(crate) fn new(signals: Arc<Signals>) -> Self {
-        LessonSubscriber {
-            table: Mutex::new(SpanTable::default()),
-            signals,
-        }
-    }
-
-    fn table(&self) -> std::sync::MutexGuard<'_, SpanTable> {
-        self.table
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The subscriber for a run on this thread, with a fresh table.
+    pub(crate) fn new() -> Self {
+        with_table(|table| *table = SpanTable::default());
+        LessonSubscriber(())
     }
 
     fn wanted(meta: &Metadata<'_>) -> bool {
@@ -171,6 +254,7 @@ impl LessonSubscriber {
 
 impl SpanTable {
     fn insert(&mut self, record: SpanRecord) -> u64 {
+        let tag = Tag::of(&record.kind) as u64;
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot] = Some(record);
@@ -181,33 +265,106 @@ impl SpanTable {
                 self.slots.len() - 1
             }
         };
-        slot as u64 + 1
+        ((slot as u64 + 1) << 2) | tag
     }
 
     fn get(&self, id: u64) -> Option<&SpanRecord> {
-        self.slots.get((id as usize).checked_sub(1)?)?.as_ref()
+        self.slots.get(slot_of(id)?)?.as_ref()
     }
 
     fn get_mut(&mut self, id: u64) -> Option<&mut SpanRecord> {
-        self.slots.get_mut((id as usize).checked_sub(1)?)?.as_mut()
+        self.slots.get_mut(slot_of(id)?)?.as_mut()
     }
 
-    fn remove(&mut self, id: u64) -> Option<SpanRecord> {
-        let slot = (id as usize).checked_sub(1)?;
-        let record = self.slots.get_mut(slot)?.take();
-        if record.is_some() {
+    /// What a `poll_op` event says of the operation: ready or not. Tokio
+    /// writes `is_ready` as a literal at each of its callsites (its
+    /// `trace_op!` macro), so each callsite is read once and remembered:
+    /// a sleep alone sends four of these events.
+    fn is_ready(&mut self, event: &Event<'_>) -> Option<bool> {
+        let callsite = event.metadata() as *const Metadata<'static> as usize;
+        if let Some(&ready) = self.ready_callsites.get(&callsite) {
+            return Some(ready);
+        }
+        let mut ready = ReadyField::default();
+        event.record(&mut ready);
+        if let Some(value) = ready.0 {
+            self.ready_callsites.insert(callsite, value);
+        }
+        ready.0
+    }
+
+    /// Drops one reference to span `id`; true when that was the last.
+    fn close(&mut self, id: u64) -> bool {
+        let Some(rec) = self.get_mut(id) else {
+            return false;
+        };
+        rec.refs -= 1;
+        if rec.refs > 0 {
+            return false;
+        }
+        if let SpanKind::Resource(r) = &rec.kind
+            && r.counted_timer
+        {
+            self.live_timers -= 1;
+        }
+        // Dropped where it lies rather than moved out: records are large.
+        if let Some(slot) = slot_of(id) {
+            self.slots[slot] = None;
             self.free.push(slot);
         }
-        record
+        true
     }
 
-    /// The innermost entered span of the given kind.
-    fn innermost(&self, pick: impl Fn(&SpanKind) -> bool) -> Option<u64> {
-        self.stack
+    /// A resource's state changed: a lock or permits given back, or a
+    /// sleep's duration set.
+    fn state_updated(&mut self, update: &StateUpdate) {
+        let Some(resource) = self.innermost_resource() else {
+            return;
+        };
+        if let Some(release) = update.release()
+            && let Some(lock) = self.lock_of(resource)
+        {
+            recorder::with(|rec| rec.released(lock, release == Release::TheHolder));
+        }
+        if let Some(ms) = update.duration
+            && let Some(SpanRecord {
+                kind: SpanKind::Resource(r),
+                ..
+            }) = self.get_mut(resource)
+            && r.duration_ms != Some(ms)
+        {
+            r.duration_ms = Some(ms);
+            r.label = None;
+        }
+    }
+
+    /// Span `id` is left: nearly always the innermost.
+    fn exit(&mut self, id: u64) {
+        if self.stack.last() == Some(&id) {
+            self.stack.pop();
+        } else if let Some(pos) = self.stack.iter().rposition(|&s| s == id) {
+            self.stack.remove(pos);
+        }
+    }
+
+    /// The innermost entered resource.
+    fn innermost_resource(&self) -> Option<u64> {
+        let found = self
+            .stack
             .iter()
             .rev()
-            .copied()
-            .find(|&id| self.get(id).is_some_and(|rec| pick(&rec.kind)))
+            .find(|&&id| Tag::of_id(id) == Tag::Resource);
+        found.copied()
+    }
+
+    /// The innermost entered async op.
+    fn innermost_op(&self) -> Option<u64> {
+        let found = self
+            .stack
+            .iter()
+            .rev()
+            .find(|&&id| matches!(Tag::of_id(id), Tag::AsyncOp | Tag::LockingOp));
+        found.copied()
     }
 
     /// The name of resource `id`, if it is a lock or a semaphore.
@@ -222,36 +379,42 @@ impl SpanTable {
     /// source and of the lane that awaits it.
     fn op_lock(
         &mut self,
-        keep: impl Fn(&str, Option<crate::trace::LaneId>) -> bool,
+        op: u64,
+        keep: impl Fn(Option<crate::trace::LaneId>) -> bool,
     ) -> Option<TextId> {
-        let op = self.innermost(|k| matches!(k, SpanKind::AsyncOp { .. }))?;
         let rec = self.get(op)?;
-        let (SpanKind::AsyncOp { source, owner, .. }, Some(parent)) = (&rec.kind, rec.parent)
-        else {
+        let (SpanKind::AsyncOp { owner, .. }, Some(parent)) = (&rec.kind, rec.parent) else {
             return None;
         };
-        if !keep(source, *owner) {
+        if !keep(*owner) {
             return None;
         }
         self.lock_of(parent)
     }
 
-    /// The lock that the innermost async op, just completed, took.
+    /// The lock that the innermost async op, just completed, took. Asked
+    /// at every ready poll of every operation, so it answers from the
+    /// stack alone for those that take none (a sleep, a receive).
     fn lock_taken(&mut self) -> Option<TextId> {
-        self.op_lock(|source, _| takes_lock(source))
+        let op = self.innermost_op()?;
+        if Tag::of_id(op) != Tag::LockingOp {
+            return None;
+        }
+        self.op_lock(op, |_| true)
     }
 
     /// The semaphore whose permits were just handed to the innermost async
     /// op, when it belongs to another lane than the one being polled.
     fn permits_handed_over(&mut self) -> Option<TextId> {
+        let op = self.innermost_op()?;
         let current = recorder::with(|r| r.current_lane()).flatten();
-        self.op_lock(|_, owner| owner.is_some() && owner != current)
+        self.op_lock(op, |owner| owner.is_some() && owner != current)
     }
 
     /// What a lane waiting in the innermost async op waits on: its label
     /// (interned by the recorder, cached on the resource) and line.
     fn wait_target(&mut self) -> Option<(TextId, Option<u32>, Option<TextId>)> {
-        let op = self.innermost(|k| matches!(k, SpanKind::AsyncOp { .. }))?;
+        let op = self.innermost_op()?;
         let is_sleep = self
             .get(op)
             .and_then(|rec| self.get(rec.parent?))
@@ -262,6 +425,7 @@ impl SpanTable {
         let (
             SpanKind::AsyncOp {
                 source,
+                takes_lock: waits_for_lock,
                 caller,
                 owner,
             },
@@ -273,7 +437,7 @@ impl SpanTable {
         if owner.is_none() {
             *owner = recorder::with(|r| r.current_lane()).flatten();
         }
-        let waits_for_lock = takes_lock(source);
+        let waits_for_lock = *waits_for_lock;
         // Tokio says where a sleep is awaited, but of a lock, a permit or a
         // channel only where it was made: the awaiting line is found once
         // per operation, in the lesson's own frames.
@@ -286,7 +450,7 @@ impl SpanTable {
         let Some(SpanRecord {
             kind: SpanKind::Resource(resource),
             ..
-        }) = self.get_mut(parent)
+        }) = self.slots.get_mut(slot_of(parent)?)?
         else {
             return None;
         };
@@ -311,7 +475,26 @@ impl SpanTable {
         }
         let text = match &*resource.concrete_type {
             "Sleep" => match resource.duration_ms {
-                Some(ms) => Cow::Owned(format!("Sleep {}", format_ms(ms))),
+                Some(ms) => {
+                    let label = match self.last_sleep_label {
+                        Some((last, label)) if last == ms => label,
+                        _ => {
+                            let label = match self.sleep_labels.get(&ms) {
+                                Some(&label) => label,
+                                None => {
+                                    let label = recorder::with(|r| {
+                                        r.label(&format!("Sleep {}", format_ms(ms)))
+                                    })?;
+                                    *self.sleep_labels.entry(ms).or_insert(label)
+                                }
+                            };
+                            self.last_sleep_label = Some((ms, label));
+                            label
+                        }
+                    };
+                    resource.label = Some(label);
+                    return Some((label, line, lock));
+                }
                 None => Cow::Borrowed("Sleep"),
             },
             "Sender|Receiver" => Cow::Borrowed("oneshot recv"),
@@ -374,43 +557,47 @@ impl Subscriber for LessonSubscriber {
     }
 
     fn new_span(&self, attrs: &Attributes<'_>) -> Id {
-        let mut table = self.table();
-        let parent = match attrs.parent() {
-            Some(parent) => Some(parent.into_u64()),
-            None if attrs.is_contextual() => table.stack.last().copied(),
-            None => None,
-        };
-        let kind = match attrs.metadata().name() {
-            RESOURCE => {
-                let mut fields = ResourceFields::default();
-                attrs.record(&mut fields);
-                let mut resource = fields.0;
+        let id = with_table(|table| {
+            let mut kind = match attrs.metadata().name() {
+                RESOURCE => {
+                    let mut fields = ResourceFields(Resource::default(), &mut table.last_file);
+                    attrs.record(&mut fields);
+                    SpanKind::Resource(fields.0)
+                }
+                ASYNC_OP => {
+                    let mut source = SourceField::default();
+                    attrs.record(&mut source);
+                    SpanKind::AsyncOp {
+                        takes_lock: takes_lock(&source.0),
+                        source: source.0,
+                        caller: None,
+                        owner: None,
+                    }
+                }
+                _ => SpanKind::Other,
+            };
+            let parent = match attrs.parent() {
+                Some(parent) => Some(parent.into_u64()),
+                None if attrs.is_contextual() => table.stack.last().copied(),
+                None => None,
+            };
+            if let SpanKind::Resource(resource) = &mut kind {
                 table.resources += 1;
                 resource.serial = table.resources;
-                if resource.concrete_type == "Sleep"
-                    && !self.signals.in_driver.load(Ordering::Relaxed)
-                {
+                if resource.concrete_type == "Sleep" && !table.in_driver {
                     resource.counted_timer = true;
-                    self.signals.live_timers.fetch_add(1, Ordering::Relaxed);
-                }
-                SpanKind::Resource(resource)
-            }
-            ASYNC_OP => {
-                let mut source = SourceField::default();
-                attrs.record(&mut source);
-                SpanKind::AsyncOp {
-                    source: source.0,
-                    caller: None,
-                    owner: None,
+                    table.live_timers += 1;
                 }
             }
-            _ => SpanKind::Other,
-        };
-        Id::from_u64(table.insert(SpanRecord {
-            refs: 1,
-            parent,
-            kind,
-        }))
+            table.insert(SpanRecord {
+                refs: 1,
+                parent,
+                kind,
+            })
+        });
+        // Tracing needs an id even when the table is busy: one that is
+        // never in the table.
+        Id::from_u64(id.unwrap_or(u64::MAX))
     }
 
     fn record(&self, _span: &Id, _values: &Record<'_>) {}
@@ -423,42 +610,21 @@ impl Subscriber for LessonSubscriber {
             STATE_UPDATE => {
                 let mut update = StateUpdate::default();
                 event.record(&mut update);
-                if let Some(release) = update.release() {
-                    let mut table = self.table();
-                    let resource = table.innermost(|k| matches!(k, SpanKind::Resource(_)));
-                    if let Some(lock) = resource.and_then(|id| table.lock_of(id)) {
-                        recorder::with(|rec| rec.released(lock, release == Release::TheHolder));
-                    }
-                }
-                if let Some(ms) = update.duration {
-                    let mut table = self.table();
-                    let resource = table.innermost(|k| matches!(k, SpanKind::Resource(_)));
-                    if let Some(SpanRecord {
-                        kind: SpanKind::Resource(r),
-                        ..
-                    }) = resource.and_then(|id| table.get_mut(id))
-                        && r.duration_ms != Some(ms)
-                    {
-                        r.duration_ms = Some(ms);
-                        r.label = None;
-                    }
-                }
+                with_table(|table| table.state_updated(&update));
             }
             POLL_OP => {
-                let mut ready = ReadyField::default();
-                event.record(&mut ready);
-                match ready.0 {
-                    Some(false) => {
-                        let target = self.table().wait_target();
-                        if let Some((label, line, lock)) = target {
-                            recorder::with(|r| r.note_wait_id(label, line, lock));
-                        }
+                let polled = with_table(|table| match table.is_ready(event) {
+                    Some(false) => table.wait_target().map(Polled::Waits),
+                    Some(true) => table.lock_taken().map(Polled::Took),
+                    None => None,
+                });
+                match polled.flatten() {
+                    Some(Polled::Waits((label, line, lock))) => {
+                        recorder::with(|r| r.note_wait_id(label, line, lock));
                     }
                     // A lock or a permit taken: the lane being polled holds it.
-                    Some(true) => {
-                        if let Some(lock) = self.table().lock_taken() {
-                            recorder::with(|r| r.acquired(lock));
-                        }
+                    Some(Polled::Took(lock)) => {
+                        recorder::with(|r| r.acquired(lock));
                     }
                     None => {}
                 }
@@ -471,7 +637,7 @@ impl Subscriber for LessonSubscriber {
                 if !update.permits_obtained {
                     return;
                 }
-                let lock = self.table().permits_handed_over();
+                let lock = with_table(SpanTable::permits_handed_over).flatten();
                 if let Some(lock) = lock {
                     recorder::with(|r| r.released(lock, false));
                 }
@@ -492,56 +658,55 @@ impl Subscriber for LessonSubscriber {
     }
 
     fn enter(&self, span: &Id) {
-        self.table().stack.push(span.into_u64());
+        with_table(|table| table.stack.push(span.into_u64()));
     }
 
     fn exit(&self, span: &Id) {
-        let mut table = self.table();
-        let id = span.into_u64();
-        if let Some(pos) = table.stack.iter().rposition(|&s| s == id) {
-            table.stack.remove(pos);
-        }
+        with_table(|table| table.exit(span.into_u64()));
     }
 
     fn clone_span(&self, span: &Id) -> Id {
-        if let Some(rec) = self.table().get_mut(span.into_u64()) {
-            rec.refs += 1;
-        }
+        with_table(|table| {
+            if let Some(rec) = table.get_mut(span.into_u64()) {
+                rec.refs += 1;
+            }
+        });
         span.clone()
     }
 
     fn try_close(&self, span: Id) -> bool {
-        let mut table = self.table();
-        let id = span.into_u64();
-        let Some(rec) = table.get_mut(id) else {
-            return false;
-        };
-        rec.refs -= 1;
-        if rec.refs > 0 {
-            return false;
-        }
-        if let Some(SpanRecord {
-            kind: SpanKind::Resource(r),
-            ..
-        }) = table.remove(id)
-            && r.counted_timer
-        {
-            self.signals.live_timers.fetch_sub(1, Ordering::Relaxed);
-        }
-        true
+        with_table(|table| table.close(span.into_u64())).unwrap_or(false)
     }
 }
 
-#[derive(Default)]
-struct ResourceFields(Resource);
+struct ResourceFields<'a>(Resource, &'a mut LastFile);
 
-impl Visit for ResourceFields {
+/// The last source file a resource was made in, and whether it is the
+/// lesson's: tokio passes the same `&'static str` for every resource made
+/// on a line, so a loop's sleeps compare one pointer.
+#[derive(Default)]
+struct LastFile {
+    at: usize,
+    len: usize,
+    is_lesson: bool,
+}
+
+impl LastFile {
+    fn is_lesson(&mut self, file: &str) -> bool {
+        if (file.as_ptr() as usize, file.len()) != (self.at, self.len) {
+            self.at = file.as_ptr() as usize;
+            self.len = file.len();
+            self.is_lesson = recorder::with(|r| r.is_lesson_file(file)).unwrap_or(false);
+        }
+        self.is_lesson
+    }
+}
+
+impl Visit for ResourceFields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         match field.name() {
             "concrete_type" => self.0.concrete_type = known(value),
-            "loc.file" => {
-                self.0.in_lesson_file = recorder::with(|r| r.is_lesson_file(value)).unwrap_or(false)
-            }
+            "loc.file" => self.0.in_lesson_file = self.1.is_lesson(value),
             _ => {}
         }
     }

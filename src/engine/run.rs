@@ -5,8 +5,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, Once};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -23,6 +22,9 @@ use crate::trace::{Batch, EndReason, Event, EventKind, Header, LaneId, Level, Tr
 /// The name of every thread that runs lesson code. Panics there are
 /// recorded as failed lanes and not printed.
 pub const LESSON_THREAD: &str = "lanes-lesson";
+
+/// How often a headless run looks for what the lesson thread has sent.
+const HEADLESS_READ_PERIOD: Duration = Duration::from_millis(1);
 
 pub type BoxFuture = Pin<Box<dyn Future<Output = LessonOutcome> + Send + 'static>>;
 
@@ -226,15 +228,12 @@ impl Run {
                 self.end_here(EndReason::Hung, &message);
                 break;
             }
-            match self
-                .batches
-                .recv_timeout(left.min(Duration::from_millis(50)))
-            {
-                Ok(batch) => self.apply(batch),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.end_here(EndReason::Stopped, "the lesson thread stopped unexpectedly");
-                }
+            // Looks every millisecond rather than waiting on the channel: a
+            // waiting reader must be woken by each batch (a system call on
+            // the lesson thread, at every park of its runtime), and that
+            // cost more than the recording itself.
+            if !self.pump() {
+                thread::sleep(left.min(HEADLESS_READ_PERIOD));
             }
         }
         std::mem::replace(
@@ -297,7 +296,7 @@ fn lesson_thread(
     command_rx: Receiver<Command>,
     signals: Arc<Signals>,
 ) {
-    let _subscriber = tracing::subscriber::set_default(LessonSubscriber::new(signals.clone()));
+    let _subscriber = tracing::subscriber::set_default(LessonSubscriber::new());
     let stall_detection = spec.clock == Clock::Virtual;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -435,7 +434,7 @@ fn before_park(stall_detection: bool) {
         }
         // Nothing runnable, no lesson timer that could fire: nothing can
         // ever wake the lanes that are left.
-        if r.signals.live_timers.load(Ordering::Relaxed) <= 0 {
+        if super::instrument::live_timers() <= 0 {
             let message = r.describe_stall();
             r.runner_log(Level::Error, &message);
             r.flush();

@@ -2,7 +2,7 @@
 //! the park hooks wake the driver; the watchdog thread spots polls that
 //! block the lesson thread; everyone can say the run is over.
 
-use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
@@ -27,10 +27,6 @@ pub(crate) struct Signals {
     commands: Sender<Command>,
     /// The driver is stepping and wants to hear of the next event.
     step_armed: AtomicBool,
-    /// The driver is creating its own timer (not a lesson timer).
-    pub in_driver: AtomicBool,
-    /// Lesson timers alive now; none, with nothing runnable, is a stall.
-    pub live_timers: AtomicIsize,
     pub watchdog: Watchdog,
     /// Which lanes `x` may cancel, and how.
     pub cancels: super::cancel::Cancels,
@@ -45,8 +41,6 @@ impl Signals {
             driver: tokio::sync::Notify::new(),
             commands,
             step_armed: AtomicBool::new(false),
-            in_driver: AtomicBool::new(false),
-            live_timers: AtomicIsize::new(0),
             watchdog: Watchdog::new(),
             cancels: Default::default(),
         }
