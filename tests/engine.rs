@@ -858,3 +858,54 @@ fn a_lane_whose_children_are_polled_only_when_woken_waits_on_join() {
     assert!(waits.len() > 1, "{waits:?}");
     assert!(waits.iter().all(|&w| w == "join"), "{waits:?}");
 }
+
+#[test]
+fn an_rwlock_is_held_by_every_reader_and_then_by_the_writer_alone() {
+    let trace = run(|_| async {
+        let lock = Arc::new(tokio::sync::RwLock::new(0));
+        let reader = |name: &str, lock: Arc<tokio::sync::RwLock<i32>>| {
+            tokio::spawn(
+                async move {
+                    let _read = lock.read().await;
+                    sleep(ms(100)).await;
+                }
+                .lane(name),
+            )
+        };
+        let one = reader("reader one", lock.clone());
+        let two = reader("reader two", lock.clone());
+        let writer = tokio::spawn(
+            async move {
+                sleep(ms(10)).await;
+                let mut write = lock.write().await;
+                *write += 1;
+                sleep(ms(50)).await;
+            }
+            .lane("writer"),
+        );
+        let _ = tokio::join!(one, two, writer);
+    });
+    assert_eq!(trace.end(), Some((150_000, EndReason::Finished)));
+    let writer = named(&trace, "writer");
+    // At 50 ms the writer waits for the lock both readers hold.
+    let lock = trace
+        .lock_waited(writer, 50_000)
+        .expect("the writer waits for a lock");
+    assert!(
+        trace.text(lock).starts_with("RwLock "),
+        "{}",
+        trace.text(lock)
+    );
+    let holders: Vec<_> = trace
+        .lock_holders(lock, 50_000)
+        .into_iter()
+        .map(|(lane, at)| (trace.lane_name(lane).to_string(), at))
+        .collect();
+    assert_eq!(
+        holders,
+        [("reader one".to_string(), 0), ("reader two".to_string(), 0)]
+    );
+    // Both readers gave it back at 100 ms; from then the writer holds it alone.
+    assert_eq!(trace.lock_holders(lock, 120_000), [(writer, 100_000)]);
+    assert_eq!(trace.lock_holders(lock, 150_000), []);
+}
