@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use lanes::catalog::{Catalog, Lesson, catalog};
 use lanes::engine::run_headless;
-use lanes::render::{jsonl, text};
+use lanes::render::{chrome, jsonl, text};
 use lanes::ui::app::App;
 use lanes::ui::progress::Progress;
 use lanes::ui::theme::Theme;
@@ -60,9 +60,15 @@ enum Command {
         /// or false; a choice is one of its names.
         #[arg(long = "knob", value_name = "NAME=VALUE")]
         knobs: Vec<String>,
-        /// `text` draws the lanes as plain text; `jsonl` prints the lanes-trace/1 trace.
+        /// `text` draws the lanes as plain text; `jsonl` prints the lanes-trace/1
+        /// trace; `chrome` prints the Trace Event Format JSON that Perfetto
+        /// (ui.perfetto.dev) and chrome://tracing open.
         #[arg(long, value_name = "FORMAT", default_value = "text")]
         format: String,
+        /// Write to this file instead of stdout. The file appears whole or
+        /// not at all: it is written beside and renamed into place.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
     },
 }
 
@@ -86,7 +92,12 @@ pub fn main() -> i32 {
             play,
             presenter,
         }) => open(&id, &knobs, play, presenter, cli.ascii),
-        Some(Command::Run { id, knobs, format }) => run(&id, &knobs, &format),
+        Some(Command::Run {
+            id,
+            knobs,
+            format,
+            output,
+        }) => run(&id, &knobs, &format, output.as_deref()),
     };
     match result {
         Ok(()) => 0,
@@ -264,11 +275,16 @@ fn list(with_hint: bool) -> Result<(), Failure> {
     })
 }
 
-fn run(id: &str, settings: &[String], format: &str) -> Result<(), Failure> {
+fn run(
+    id: &str,
+    settings: &[String],
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> Result<(), Failure> {
     let lesson = find(id)?;
-    if !matches!(format, "text" | "jsonl") {
+    if !matches!(format, "text" | "jsonl" | "chrome") {
         return Err(UsageError(format!(
-            "unknown format '{}'; formats: text, jsonl",
+            "unknown format '{}'; formats: text, jsonl, chrome",
             lanes::catalog::printable(format)
         ))
         .into());
@@ -277,10 +293,71 @@ fn run(id: &str, settings: &[String], format: &str) -> Result<(), Failure> {
         .knobs_with(settings)
         .map_err(|e| UsageError(e.to_string()))?;
     let trace = run_headless(lesson.run_spec(knobs), HEADLESS_WALL_LIMIT);
-    write_stdout(|out| match format {
-        "jsonl" => jsonl::write(&trace, out),
-        _ => text::write(&trace, out),
-    })
+    let body = |mut out: &mut dyn Write| match format {
+        "jsonl" => jsonl::write(&trace, &mut out),
+        "chrome" => chrome::write(&trace, &mut out),
+        _ => text::write(&trace, &mut out),
+    };
+    match output {
+        Some(path) => write_file(path, body),
+        None => write_stdout(|out| body(out)),
+    }
+}
+
+/// Streams output into `path` through a temporary file beside it, renamed
+/// over `path` only once everything is written and flushed: a failure
+/// leaves whatever was there before, and no half-written file. A path that
+/// is not a regular file (`/dev/stdout`, a pipe) is written to directly:
+/// renaming over it would replace it.
+fn write_file(
+    path: &std::path::Path,
+    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), Failure> {
+    let shown = path.display();
+    let fail = |e: io::Error| {
+        // Tempfile's errors name its own temporary file: keep only what
+        // went wrong.
+        let e = match (e.raw_os_error(), e.get_ref()) {
+            (None, Some(_)) => io::Error::from(e.kind()),
+            _ => e,
+        };
+        Failure::Runtime(format!("cannot write {shown}: {e}"))
+    };
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(fail)?;
+        let mut out = io::BufWriter::with_capacity(64 * 1024, file);
+        body(&mut out).map_err(fail)?;
+        return out.flush().map_err(fail);
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => std::path::Path::new("."),
+    };
+    if !dir.is_dir() {
+        let message = format!("cannot write {shown}: no directory {}", dir.display());
+        return Err(Failure::Runtime(message));
+    }
+    let file = tempfile::Builder::new()
+        .prefix(".lanes-")
+        .permissions(new_file_permissions())
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    let mut out = io::BufWriter::with_capacity(64 * 1024, file);
+    body(&mut out).map_err(fail)?;
+    let file = out.into_inner().map_err(|e| fail(e.into_error()))?;
+    file.as_file().sync_all().map_err(fail)?;
+    file.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+/// What a file made by `File::create` would get (tempfile's own are
+/// private to their owner): readable by all, as output is meant to be.
+fn new_file_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o644)
 }
 
 /// Streams output to stdout through a buffer. Any write error, the final

@@ -237,7 +237,7 @@ fn bad_input_is_one_line_and_exit_code_2() {
     assert_usage_error(&["run", "semaphore", "--knob", "permits"], &["name=value"]);
     assert_usage_error(
         &["run", "semaphore", "--format", "xml"],
-        &["unknown format 'xml'", "text, jsonl"],
+        &["unknown format 'xml'", "text, jsonl, chrome"],
     );
     assert_usage_error(&["run", "semaphore", "--colour"], &["--colour"]);
     assert_usage_error(&["run"], &["<ID>"]);
@@ -534,4 +534,191 @@ fn control_characters_in_arguments_are_escaped() {
             "{args:?}: {err:?}"
         );
     }
+}
+
+/// Checks a Trace Event Format file against the lesson's own trace: a named
+/// track for every lane, slices that stay inside the run and name what the
+/// lane waits on, every log line as an instant event, the end marked.
+fn validate_chrome(json: &str, lesson: &str) {
+    let doc: Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{lesson}: {e}"));
+    assert_eq!(doc["displayTimeUnit"], "ms", "{lesson}");
+    assert_eq!(doc["otherData"]["lesson"], lesson);
+    let events = doc["traceEvents"].as_array().expect("traceEvents");
+    let trace_text = stdout(&lanes(&["run", lesson, "--format", "jsonl"]));
+    let trace = validate_trace(&trace_text, lesson);
+    let end_us = trace.last().unwrap()["t_us"].as_u64().unwrap();
+
+    let tracks: HashMap<u64, &str> = events
+        .iter()
+        .filter(|e| e["ph"] == "M" && e["name"] == "thread_name")
+        .map(|e| {
+            (
+                e["tid"].as_u64().unwrap(),
+                e["args"]["name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    for spawned in trace.iter().filter(|l| l["event"] == "spawned") {
+        let lane = spawned["lane"].as_u64().unwrap();
+        let name = spawned["name"].as_str().unwrap();
+        let track = tracks
+            .get(&lane)
+            .unwrap_or_else(|| panic!("{lesson}: no track for {name}"));
+        assert!(track.ends_with(name), "{lesson}: track {track} for {name}");
+    }
+    for slice in events.iter().filter(|e| e["ph"] == "X") {
+        let (ts, dur) = (
+            slice["ts"].as_u64().unwrap(),
+            slice["dur"].as_u64().unwrap(),
+        );
+        assert!(dur > 0 && ts + dur <= end_us, "{lesson}: {slice}");
+        assert!(
+            tracks.contains_key(&slice["tid"].as_u64().unwrap()),
+            "{lesson}: {slice}"
+        );
+    }
+    // Every wait of the trace that lasts is a slice named by what it waits on.
+    let slices: std::collections::HashSet<(u64, u64, u64, &str)> = events
+        .iter()
+        .filter(|e| e["ph"] == "X")
+        .map(|e| {
+            let n = |key: &str| e[key].as_u64().unwrap();
+            (n("tid"), n("ts"), n("dur"), e["name"].as_str().unwrap())
+        })
+        .collect();
+    let changes = [
+        "spawned",
+        "running",
+        "awaiting",
+        "done",
+        "cancelled",
+        "failed",
+    ];
+    let mut by_lane: HashMap<u64, Vec<&Value>> = HashMap::new();
+    let is_change = |l: &&Value| l["event"].as_str().is_some_and(|e| changes.contains(&e));
+    for line in trace.iter().filter(is_change) {
+        by_lane
+            .entry(line["lane"].as_u64().unwrap())
+            .or_default()
+            .push(line);
+    }
+    for (lane, steps) in &by_lane {
+        for (i, wait) in steps.iter().enumerate() {
+            let t = wait["t_us"].as_u64().unwrap();
+            let until = steps
+                .get(i + 1)
+                .map_or(end_us, |next| next["t_us"].as_u64().unwrap());
+            if wait["event"] != "awaiting" || until == t {
+                continue;
+            }
+            let slice = (*lane, t, until - t, wait["on"].as_str().unwrap());
+            assert!(slices.contains(&slice), "{lesson}: no slice for {wait}");
+        }
+    }
+    let logs = trace.iter().filter(|l| l["event"] == "log").count();
+    let instants = events
+        .iter()
+        .filter(|e| e["ph"] == "i" && e["cat"] == "log")
+        .count();
+    assert_eq!(logs, instants, "{lesson}");
+    let end = events
+        .iter()
+        .find(|e| e["cat"] == "end" && e["s"] == "g")
+        .expect("end");
+    assert_eq!(end["ts"].as_u64(), Some(end_us), "{lesson}");
+}
+
+#[test]
+fn every_lesson_opens_in_perfetto_as_chrome_trace_json() {
+    for lesson in &lanes::catalog::catalog().unwrap().lessons {
+        let out = lanes(&["run", &lesson.id, "--format", "chrome"]);
+        assert!(out.status.success(), "{}", lesson.id);
+        validate_chrome(&stdout(&out), &lesson.id);
+    }
+}
+
+#[test]
+fn a_chrome_trace_nests_lane_names_and_says_where_a_wait_is() {
+    let out = lanes(&["run", "semaphore", "--format", "chrome"]);
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let events = doc["traceEvents"].as_array().unwrap();
+    let names: Vec<&str> = events
+        .iter()
+        .filter(|e| e["name"] == "thread_name")
+        .map(|e| e["args"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(&names[..3], ["(runner)", "main", "main › request 1"]);
+    let first_wait = events
+        .iter()
+        .find(|e| e["ph"] == "X" && e["cat"] == "waiting" && e["tid"] == 2)
+        .unwrap();
+    assert_eq!(first_wait["name"], "Sleep 500ms");
+    assert_eq!(
+        (first_wait["ts"].as_u64(), first_wait["dur"].as_u64()),
+        (Some(0), Some(500_000))
+    );
+    assert!(
+        first_wait["args"]["line"].as_u64().is_some(),
+        "{first_wait}"
+    );
+}
+
+#[test]
+fn output_to_a_file_appears_whole_and_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("semaphore.json");
+    let out = lanes(&[
+        "run",
+        "semaphore",
+        "--format",
+        "chrome",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        written,
+        stdout(&lanes(&["run", "semaphore", "--format", "chrome"]))
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o644);
+    let entries = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(entries, 1, "a temporary file was left behind");
+}
+
+/// A write that fails half way (here the file-size limit, 4 KiB, is
+/// reached) leaves the file that was there before, and nothing else.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_to_a_file_leaves_the_old_file_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trace.jsonl");
+    std::fs::write(&path, "the old trace\n").unwrap();
+    let script = format!(
+        "ulimit -f 8; trap '' XFSZ; exec '{}' run semaphore --format jsonl -o '{}'",
+        env!("CARGO_BIN_EXE_lanes"),
+        path.display()
+    );
+    let out = Command::new("sh").args(["-c", &script]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: cannot write "), "{err}");
+    assert!(err.contains("trace.jsonl"), "{err}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "the old trace\n");
+    let entries = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(entries, 1, "a temporary file was left behind");
+}
+
+#[test]
+fn output_to_a_missing_directory_is_one_line() {
+    let out = lanes(&["run", "join", "-o", "/nonexistent/lanes/trace.txt"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: cannot write /nonexistent/lanes/trace.txt: no directory /nonexistent/lanes\n"
+    );
 }
