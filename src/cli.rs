@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use lanes::catalog::{Catalog, Lesson, catalog};
 use lanes::engine::run_headless;
-use lanes::render::{chrome, jsonl, text};
+use lanes::render::{chrome, jsonl, svg, text};
 use lanes::ui::app::App;
 use lanes::ui::progress::Progress;
 use lanes::ui::theme::Theme;
@@ -62,7 +62,8 @@ enum Command {
         knobs: Vec<String>,
         /// `text` draws the lanes as plain text; `jsonl` prints the lanes-trace/1
         /// trace; `chrome` prints the Trace Event Format JSON that Perfetto
-        /// (ui.perfetto.dev) and chrome://tracing open.
+        /// (ui.perfetto.dev) and chrome://tracing open; `svg` draws the whole
+        /// timeline as a picture (in greys when NO_COLOR is set).
         #[arg(long, value_name = "FORMAT", default_value = "text")]
         format: String,
         /// Write to this file instead of stdout. The file appears whole or
@@ -282,9 +283,9 @@ fn run(
     output: Option<&std::path::Path>,
 ) -> Result<(), Failure> {
     let lesson = find(id)?;
-    if !matches!(format, "text" | "jsonl" | "chrome") {
+    if !matches!(format, "text" | "jsonl" | "chrome" | "svg") {
         return Err(UsageError(format!(
-            "unknown format '{}'; formats: text, jsonl, chrome",
+            "unknown format '{}'; formats: text, jsonl, chrome, svg",
             lanes::catalog::printable(format)
         ))
         .into());
@@ -296,6 +297,7 @@ fn run(
     let body = |mut out: &mut dyn Write| match format {
         "jsonl" => jsonl::write(&trace, &mut out),
         "chrome" => chrome::write(&trace, &mut out),
+        "svg" => svg::write(&trace, Theme::from_env(false).color, &mut out),
         _ => text::write(&trace, &mut out),
     };
     match output {

@@ -237,7 +237,7 @@ fn bad_input_is_one_line_and_exit_code_2() {
     assert_usage_error(&["run", "semaphore", "--knob", "permits"], &["name=value"]);
     assert_usage_error(
         &["run", "semaphore", "--format", "xml"],
-        &["unknown format 'xml'", "text, jsonl, chrome"],
+        &["unknown format 'xml'", "text, jsonl, chrome, svg"],
     );
     assert_usage_error(&["run", "semaphore", "--colour"], &["--colour"]);
     assert_usage_error(&["run"], &["<ID>"]);
@@ -720,5 +720,115 @@ fn output_to_a_missing_directory_is_one_line() {
     assert_eq!(
         stderr(&out),
         "error: cannot write /nonexistent/lanes/trace.txt: no directory /nonexistent/lanes\n"
+    );
+}
+
+/// The picture of a lesson: valid SVG, a row for every lane of its trace
+/// with the lane's name, and how the run ended.
+fn validate_svg(svg: &str, lesson: &str) {
+    let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("{lesson}: {e}"));
+    let trace_text = stdout(&lanes(&["run", lesson, "--format", "jsonl"]));
+    let trace = validate_trace(&trace_text, lesson);
+    let rows: HashMap<&str, &str> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("lane"))
+        .map(|row| {
+            let name = row
+                .children()
+                .find(|c| c.has_tag_name("text"))
+                .and_then(|t| t.text())
+                .unwrap_or_default();
+            // The writer puts a text's content on a line of its own, which
+            // SVG reads as spaces around it, and drops.
+            (row.attribute("data-lane").unwrap(), name.trim())
+        })
+        .collect();
+    let spawned: Vec<&Value> = trace.iter().filter(|l| l["event"] == "spawned").collect();
+    assert_eq!(rows.len(), spawned.len(), "{lesson}");
+    for lane in spawned {
+        let id = lane["lane"].to_string();
+        assert_eq!(
+            rows.get(id.as_str()).copied(),
+            lane["name"].as_str(),
+            "{lesson}"
+        );
+    }
+    let reason = trace.last().unwrap()["reason"].as_str().unwrap();
+    let end = doc
+        .descendants()
+        .find(|n| n.attribute("class") == Some("end"))
+        .expect("the end");
+    let said = end
+        .descendants()
+        .filter_map(|n| n.text())
+        .collect::<String>();
+    let said = said.trim();
+    assert!(
+        said.starts_with(&format!("{reason} at ")),
+        "{lesson}: {said}"
+    );
+}
+
+#[test]
+fn every_lesson_draws_as_an_svg_picture() {
+    for lesson in &lanes::catalog::catalog().unwrap().lessons {
+        let out = lanes(&["run", &lesson.id, "--format", "svg"]);
+        assert!(out.status.success(), "{}", lesson.id);
+        validate_svg(&stdout(&out), &lesson.id);
+    }
+}
+
+#[test]
+fn without_colour_the_picture_is_in_greys_and_names_the_waits() {
+    let out = Command::new(env!("CARGO_BIN_EXE_lanes"))
+        .args(["run", "deadlock", "--format", "svg"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let svg = stdout(&out);
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    for node in doc.descendants() {
+        for attr in ["fill", "stroke"] {
+            if let Some(value) = node.attribute(attr) {
+                let grey =
+                    value.len() == 7 && value[1..3] == value[3..5] && value[3..5] == value[5..7];
+                assert!(grey || value == "none", "{attr}={value} on {node:?}");
+            }
+        }
+    }
+    // A stalled run: both lanes still wait on the other's lock, past the end.
+    let notes: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.is_text())
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
+    let still = notes
+        .iter()
+        .filter(|t| t.starts_with("still waiting on Mutex::lock (line "))
+        .count();
+    assert_eq!(still, 2, "{notes:?}");
+}
+
+/// The picture in the README is what the command beside it makes today.
+#[test]
+fn the_readme_picture_is_up_to_date() {
+    let readme = include_str!("../README.md");
+    let command =
+        "cargo run --release -- run semaphore --format svg -o lessons/11-semaphore/timeline.svg";
+    assert!(readme.contains(command), "the README gives its command");
+    let out = Command::new(env!("CARGO_BIN_EXE_lanes"))
+        .args(["run", "semaphore", "--format", "svg"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let kept = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/lessons/11-semaphore/timeline.svg"
+    ))
+    .unwrap();
+    assert!(
+        stdout(&out) == kept,
+        "lessons/11-semaphore/timeline.svg is stale: run `{command}`"
     );
 }

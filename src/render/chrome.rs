@@ -174,26 +174,16 @@ fn write_lane_end<W: Write>(
     events.push(&marker)
 }
 
-/// Every lane, parents before their children, each with its path of names.
-/// One pass to group the children: a lesson may have 20,000 lanes.
+/// Every lane in the order of the tree, each with its path of names.
 fn lanes_in_tree_order(trace: &Trace) -> Vec<(LaneId, String)> {
-    let count = trace.lanes().len();
-    let mut children: Vec<Vec<LaneId>> = vec![Vec::new(); count + 1];
-    for lane in 1..=count as LaneId {
-        let parent = trace.parent(lane).filter(|&p| (p as usize) <= count);
-        children[parent.unwrap_or(0) as usize].push(lane);
-    }
-    let mut ordered = Vec::with_capacity(count);
-    let mut stack: Vec<(LaneId, String)> = children[0]
-        .iter()
-        .rev()
-        .map(|&lane| (lane, trace.lane_name(lane).to_string()))
-        .collect();
-    while let Some((lane, path)) = stack.pop() {
-        for &child in children[lane as usize].iter().rev() {
-            stack.push((child, format!("{path} › {}", trace.lane_name(child))));
-        }
-        ordered.push((lane, path));
-    }
-    ordered
+    let mut path: Vec<&str> = Vec::new();
+    trace
+        .tree_order()
+        .into_iter()
+        .map(|(lane, depth)| {
+            path.truncate(depth);
+            path.push(trace.lane_name(lane));
+            (lane, path.join(" › "))
+        })
+        .collect()
 }

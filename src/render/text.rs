@@ -43,7 +43,7 @@ pub fn seconds(us: u64) -> String {
 
 /// `us` in seconds with exactly `decimals` decimals (at most 6), cut, not
 /// rounded: `fixed(2_500_000, 1)` is `2.5`, `fixed(2_000_000, 0)` is `2`.
-fn fixed(us: u64, decimals: usize) -> String {
+pub(crate) fn fixed(us: u64, decimals: usize) -> String {
     let whole = us / 1_000_000;
     if decimals == 0 {
         return whole.to_string();
@@ -53,7 +53,7 @@ fn fixed(us: u64, decimals: usize) -> String {
 }
 
 /// Decimals needed to write a time of `us` in seconds exactly.
-fn decimals(us: u64) -> usize {
+pub(crate) fn decimals(us: u64) -> usize {
     let mut fraction = us % 1_000_000;
     if fraction == 0 {
         return 0;
@@ -133,7 +133,7 @@ pub fn write(trace: &Trace, out: &mut impl Write) -> io::Result<()> {
         .unwrap_or(STEPS_US[STEPS_US.len() - 1]);
     let columns = (end_us / step) as usize + 1;
 
-    let rows = lane_rows(trace);
+    let rows = trace.tree_order();
     let label_width = rows
         .iter()
         .map(|(lane, depth)| depth * 2 + trace.lane_name(*lane).chars().count())
@@ -223,29 +223,6 @@ fn glyph(cell: Cell) -> char {
         Cell::Cancelled => 'x',
         Cell::Failed => '!',
     }
-}
-
-/// Lanes in tree order (each parent followed by its children), with depth.
-fn lane_rows(trace: &Trace) -> Vec<(LaneId, usize)> {
-    let mut rows = Vec::with_capacity(trace.lanes().len());
-    let mut children: Vec<Vec<LaneId>> = vec![Vec::new(); trace.lanes().len() + 1];
-    let mut roots = Vec::new();
-    for lane in 1..=trace.lanes().len() as LaneId {
-        match trace.parent(lane) {
-            Some(parent) if (parent as usize) < children.len() => {
-                children[parent as usize].push(lane)
-            }
-            _ => roots.push(lane),
-        }
-    }
-    let mut stack: Vec<(LaneId, usize)> = roots.into_iter().rev().map(|l| (l, 0)).collect();
-    while let Some((lane, depth)) = stack.pop() {
-        rows.push((lane, depth));
-        for &child in children[lane as usize].iter().rev() {
-            stack.push((child, depth + 1));
-        }
-    }
-    rows
 }
 
 /// The marks line (`0s`, `1s`, …) and the tick line (`|    |`).

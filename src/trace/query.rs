@@ -164,6 +164,32 @@ impl Trace {
             .collect()
     }
 
+    /// Every lane, parents before their children and siblings in the order
+    /// they were spawned, each with its depth in the tree. One pass to group
+    /// the children: a lesson may have 20,000 lanes.
+    pub fn tree_order(&self) -> Vec<(LaneId, usize)> {
+        let count = self.lanes().len();
+        let mut rows = Vec::with_capacity(count);
+        let mut children: Vec<Vec<LaneId>> = vec![Vec::new(); count + 1];
+        let mut roots = Vec::new();
+        for lane in 1..=count as LaneId {
+            match self.parent(lane) {
+                Some(parent) if (parent as usize) < children.len() => {
+                    children[parent as usize].push(lane)
+                }
+                _ => roots.push(lane),
+            }
+        }
+        let mut stack: Vec<(LaneId, usize)> = roots.into_iter().rev().map(|l| (l, 0)).collect();
+        while let Some((lane, depth)) = stack.pop() {
+            rows.push((lane, depth));
+            for &child in children[lane as usize].iter().rev() {
+                stack.push((child, depth + 1));
+            }
+        }
+        rows
+    }
+
     /// The lane's events in order.
     pub fn lane_events(&self, lane: LaneId) -> impl Iterator<Item = &super::Event> {
         let indices = self.lane(lane).map_or(&[][..], |info| &info.events[..]);
