@@ -549,6 +549,7 @@ impl Lesson {
             lesson_file: self.source_file,
             clock: self.clock,
             max_events: crate::engine::MAX_EVENTS,
+            replay: None,
         }
     }
 }

@@ -51,6 +51,12 @@ enum Command {
         #[arg(long)]
         presenter: bool,
     },
+    /// Open a recorded trace (a lanes-trace/1 file, as `run --format jsonl`
+    /// writes) in the interface: played back, not run.
+    View {
+        /// The trace file.
+        file: std::path::PathBuf,
+    },
     /// Run a lesson to its end without the interface and print its timeline.
     Run {
         /// The lesson's id, as `lanes list` shows it.
@@ -99,6 +105,7 @@ pub fn main() -> i32 {
             format,
             output,
         }) => run(&id, &knobs, &format, output.as_deref()),
+        Some(Command::View { file }) => view(&file, cli.ascii),
     };
     match result {
         Ok(()) => 0,
@@ -144,10 +151,18 @@ impl From<UsageError> for Failure {
 }
 
 /// A lesson to open straight away.
-struct Opening {
-    lesson: &'static Lesson,
-    knobs: lanes::engine::Knobs,
-    play: bool,
+enum Opening {
+    Lesson {
+        lesson: &'static Lesson,
+        knobs: lanes::engine::Knobs,
+        play: bool,
+    },
+    /// A recorded trace of the lesson, with the knobs it ran with.
+    Trace(
+        &'static Lesson,
+        lanes::engine::Knobs,
+        lanes::ui::lesson::Replay,
+    ),
 }
 
 fn open(
@@ -164,12 +179,52 @@ fn open(
     let mut theme = Theme::from_env(ascii);
     theme.presenter = presenter;
     interface_with(
-        Some(Opening {
+        Some(Opening::Lesson {
             lesson,
             knobs,
             play,
         }),
         theme,
+    )
+}
+
+/// Reads a trace file and opens it in the interface, or says in one line
+/// what is wrong with it.
+fn view(file: &std::path::Path, ascii: bool) -> Result<(), Failure> {
+    let shown = file.display();
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Failure::Runtime(format!("cannot read {shown}: {e}")))?;
+    let trace = lanes::trace::read::read(&text)
+        .map_err(|e| Failure::Runtime(format!("{shown} is not a lanes trace: {e}")))?;
+    let header = trace.header();
+    let catalog = lessons()?;
+    let Some(lesson) = catalog.lesson(&header.lesson) else {
+        return Err(Failure::Runtime(format!(
+            "{shown} is a trace of '{}', which is not a lesson of lanes; lessons: {}",
+            lanes::catalog::printable(&header.lesson),
+            catalog
+                .lessons
+                .iter()
+                .map(|l| l.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    };
+    let settings: Vec<String> = header
+        .knobs
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    let knobs = lesson
+        .knobs_with(&settings)
+        .map_err(|e| Failure::Runtime(format!("{shown}: its knobs do not fit the lesson: {e}")))?;
+    let replay = lanes::ui::lesson::Replay {
+        trace: std::sync::Arc::new(trace),
+        file: shown.to_string(),
+    };
+    interface_with(
+        Some(Opening::Trace(lesson, knobs, replay)),
+        Theme::from_env(ascii),
     )
 }
 
@@ -189,14 +244,20 @@ fn interface_with(opening: Option<Opening>, theme: Theme) -> Result<(), Failure>
     lanes::ui::terminal::install_panic_hook();
     lanes::engine::install_quiet_panic_hook();
     let mut app = App::new(catalog, theme, Progress::default_path());
-    if let Some(Opening {
-        lesson,
-        knobs,
-        play,
-    }) = opening
-    {
-        app.open_lesson(lesson, knobs, play);
-        app.quit_on_back = true;
+    match opening {
+        Some(Opening::Lesson {
+            lesson,
+            knobs,
+            play,
+        }) => {
+            app.open_lesson(lesson, knobs, play);
+            app.quit_on_back = true;
+        }
+        Some(Opening::Trace(lesson, knobs, replay)) => {
+            app.open_trace(lesson, knobs, replay);
+            app.quit_on_back = true;
+        }
+        None => {}
     }
     match lanes::ui::terminal::run(app).map_err(Failure::Runtime)? {
         0 => Ok(()),

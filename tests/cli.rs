@@ -832,3 +832,122 @@ fn the_readme_picture_is_up_to_date() {
         "lessons/11-semaphore/timeline.svg is stale: run `{command}`"
     );
 }
+
+/// What `lanes run --format jsonl` writes reads back as the same trace.
+#[test]
+fn every_lesson_trace_reads_back_as_written() {
+    for lesson in &lanes::catalog::catalog().unwrap().lessons {
+        let written = stdout(&lanes(&["run", &lesson.id, "--format", "jsonl"]));
+        let trace =
+            lanes::trace::read::read(&written).unwrap_or_else(|e| panic!("{}: {e}", lesson.id));
+        assert!(
+            lanes::render::jsonl::to_string(&trace) == written,
+            "{}: read and written again, the trace differs",
+            lesson.id
+        );
+    }
+}
+
+#[test]
+fn a_broken_trace_is_named_by_its_first_wrong_line() {
+    let header =
+        r#"{"format":"lanes-trace/1","lesson":"join","knobs":{"users":10,"fetch_ms":500}}"#;
+    let main = r#"{"t_us":0,"lane":1,"event":"spawned","name":"main","parent":null}"#;
+    let end = r#"{"t_us":10,"event":"end","reason":"finished"}"#;
+    let cases: [(&[&str], &str); 10] = [
+        (&[], "line 1: the file is empty"),
+        (&["not json"], "line 1: not a header line"),
+        (
+            &[r#"{"format":"otel","lesson":"x"}"#],
+            "line 1: format 'otel' is not lanes-trace/1",
+        ),
+        (&[header, main], "line 2: the trace has no end"),
+        (
+            &[
+                header,
+                main,
+                r#"{"t_us":0,"lane":3,"event":"running"}"#,
+                end,
+            ],
+            "line 3: lane 3 was never spawned",
+        ),
+        (
+            &[
+                header,
+                r#"{"t_us":0,"lane":2,"event":"spawned","name":"x"}"#,
+                end,
+            ],
+            "line 2: lane 2 is spawned out of turn",
+        ),
+        (
+            &[header, main, r#"{"t_us":5,"lane":1,"event":"dance"}"#, end],
+            "line 3: unknown event 'dance'",
+        ),
+        (
+            &[
+                header,
+                main,
+                r#"{"t_us":5,"lane":1,"event":"awaiting"}"#,
+                end,
+            ],
+            "line 3: a \"awaiting\" event needs \"on\"",
+        ),
+        (
+            &[
+                header,
+                r#"{"t_us":9,"lane":1,"event":"spawned","name":"main"}"#,
+                r#"{"t_us":2,"lane":1,"event":"done"}"#,
+                end,
+            ],
+            "line 3: time goes back: t_us 2 after 9",
+        ),
+        (
+            &[header, main, end, r#"{"t_us":11,"lane":1,"event":"done"}"#],
+            "line 4: nothing may follow the end (line 3)",
+        ),
+    ];
+    for (lines, expected) in cases {
+        let text = lines.join("\n");
+        let error = lanes::trace::read::read(&text).expect_err(expected);
+        assert!(
+            error.to_string().starts_with(expected),
+            "{error} (wanted {expected})"
+        );
+    }
+}
+
+#[test]
+fn view_refuses_a_broken_or_foreign_trace_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.jsonl");
+    std::fs::write(
+        &broken,
+        "{\"format\":\"lanes-trace/1\",\"lesson\":\"join\"}\n{\"t_us\":0}\n",
+    )
+    .unwrap();
+    let out = lanes(&["view", broken.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: {} is not a lanes trace: line 2: no \"event\"\n",
+            broken.display()
+        )
+    );
+
+    let foreign = dir.path().join("foreign.jsonl");
+    let text = "{\"format\":\"lanes-trace/1\",\"lesson\":\"mine\",\"knobs\":{}}\n{\"t_us\":0,\"event\":\"end\",\"reason\":\"finished\"}\n";
+    std::fs::write(&foreign, text).unwrap();
+    let out = lanes(&["view", foreign.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("a trace of 'mine', which is not a lesson of lanes"),
+        "{err}"
+    );
+
+    let out = lanes(&["view", "/nonexistent/trace.jsonl"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with("error: cannot read /nonexistent/trace.jsonl: "));
+}

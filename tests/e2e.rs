@@ -1077,3 +1077,46 @@ fn random_keys_and_resizes_do_not_break_it() {
     tui.send(CTRL_C);
     tui.assert_exited_cleanly("Ctrl-C after random keys");
 }
+
+/// `lanes view` plays a recorded trace as the interface plays a lesson:
+/// the same lanes at the same times, stepping and rewinding included, and
+/// no question to answer.
+#[test]
+fn view_plays_a_recorded_trace_back() {
+    let dir = TempDir::new("view-trace");
+    let file = dir.0.join("semaphore.jsonl");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lanes"))
+        .args(["run", "semaphore", "--format", "jsonl", "-o"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut tui = Tui::start("view", &["view", file.to_str().unwrap()], 120, 36);
+    tui.wait_until("the trace at its start", START, |s| {
+        Status::of(s).is("ready")
+    });
+    tui.wait_for("request 20", SHOW);
+    tui.wait_for("Recorded trace", SHOW);
+    // One step: the first three requests end at 0.5 s.
+    tui.send(".");
+    let stepped = tui.wait_until("a step to 0.5 s", SHOW, |s| Status::of(s).t == Some(0.5));
+    assert!(lane_row(&stepped.contents(), "request 1").contains("done 0.5 s"));
+    // Answers and knobs belong to live runs.
+    tui.send("3");
+    tui.wait_for("nothing to answer, knobs as recorded", SHOW);
+    tui.send(" ");
+    let end = tui.wait_until("the end", PLAY, |s| Status::of(s).is("finished"));
+    assert_eq!(Status::of(&end).t, Some(3.5));
+    let text = end.contents();
+    assert!(
+        lane_row(&text, "request 20").contains("done 3.5 s"),
+        "{text}"
+    );
+    assert!(!text.contains("Not scored"), "{text}");
+    // Rewound, the past is the recorded one.
+    tui.send(&LEFT.repeat(10));
+    let back = tui.wait_until("rewound", SHOW, |s| Status::of(s).is("rewound"));
+    assert!(Status::of(&back).t.is_some_and(|t| t < 3.5));
+    tui.send("q");
+    tui.assert_exited_cleanly("q from a viewed trace");
+}

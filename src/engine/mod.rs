@@ -9,6 +9,7 @@ mod lane;
 mod outcome;
 mod playback;
 mod recorder;
+mod replay;
 mod run;
 mod signals;
 

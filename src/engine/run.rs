@@ -42,6 +42,9 @@ pub struct RunSpec {
     pub clock: Clock,
     /// The run stops (`trace limit`) once it has recorded this many events.
     pub max_events: usize,
+    /// Play this recorded trace back instead of running the lesson (see
+    /// [`RunSpec::replaying`]).
+    pub replay: Option<Arc<Trace>>,
 }
 
 /// Whether a lesson's timeline is pure virtual time, or also measures
@@ -78,7 +81,16 @@ impl RunSpec {
             lesson_file: "",
             clock: Clock::Virtual,
             max_events: super::recorder::MAX_EVENTS,
+            replay: None,
         }
+    }
+
+    /// The same run, played back from `trace` instead of run: events come
+    /// out as the interface grants time, exactly as from a live lesson, and
+    /// nothing of the lesson runs.
+    pub fn replaying(mut self, trace: Arc<Trace>) -> Self {
+        self.replay = Some(trace);
+        self
     }
 
     pub fn header(&self) -> Header {
@@ -114,9 +126,14 @@ impl Run {
             .ok();
 
         let lesson_signals = signals.clone();
-        let spawned = thread::Builder::new()
-            .name(LESSON_THREAD.into())
-            .spawn(move || lesson_thread(spec, pacing, batch_tx, command_rx, lesson_signals));
+        let spawned = match spec.replay.clone() {
+            Some(recorded) => thread::Builder::new()
+                .name("lanes-replay".into())
+                .spawn(move || super::replay::serve(&recorded, pacing, batch_tx, command_rx)),
+            None => thread::Builder::new()
+                .name(LESSON_THREAD.into())
+                .spawn(move || lesson_thread(spec, pacing, batch_tx, command_rx, lesson_signals)),
+        };
         let mut run = Run {
             trace,
             batches,

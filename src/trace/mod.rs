@@ -5,6 +5,7 @@
 //! thread produces [`Batch`]es; readers fold them in with [`Trace::apply`].
 
 pub mod query;
+pub mod read;
 pub mod timeline;
 
 pub use query::{LaneEnd, LaneNow, LaneSpan, SpanState};
@@ -337,6 +338,11 @@ impl Trace {
             }
         }
         self.events.push(event);
+    }
+
+    /// Every text of the table, in `TextId` order.
+    pub fn texts(&self) -> &[Box<str>] {
+        &self.texts
     }
 
     /// Adds a text that is not yet in the table (used by readers that build

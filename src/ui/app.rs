@@ -9,7 +9,7 @@ use crate::engine::Knobs;
 
 use super::action::Action;
 use super::keymap::Context;
-use super::lesson::LessonState;
+use super::lesson::{LessonState, Replay};
 use super::picker::PickerState;
 use super::progress::Progress;
 use super::theme::Theme;
@@ -109,7 +109,20 @@ impl App {
     }
 
     pub fn open_lesson(&mut self, lesson: &'static Lesson, knobs: Knobs, playing: bool) {
-        let state = LessonState::new(lesson, knobs, playing);
+        self.show_lesson(LessonState::new(lesson, knobs, playing));
+        if self.progress.mark_opened(&lesson.id) {
+            self.save_progress();
+        }
+    }
+
+    /// Opens a recorded trace of `lesson` (`lanes view`): played back, not
+    /// run, and kept out of the learner's progress.
+    pub fn open_trace(&mut self, lesson: &'static Lesson, knobs: Knobs, replay: Replay) {
+        self.show_lesson(LessonState::viewing(lesson, knobs, replay));
+    }
+
+    fn show_lesson(&mut self, state: LessonState) {
+        let lesson = state.lesson;
         let code = Highlighted::plain(lesson.source, &self.theme);
         let twin = Highlighted::plain(lesson.twin, &self.theme);
         let (done, highlighting) = mpsc::channel();
@@ -131,9 +144,6 @@ impl App {
             recorded: false,
         }));
         self.picker.select(&lesson.id);
-        if self.progress.mark_opened(&lesson.id) {
-            self.save_progress();
-        }
         self.redraw = true;
     }
 

@@ -71,6 +71,15 @@ pub struct LessonState {
     pub notice: Option<String>,
     /// The live log pane's feed (tui-logger).
     pub log: super::log_feed::LogFeed,
+    /// A recorded trace played back instead of running the lesson
+    /// (`lanes view`): nothing to predict, no knobs to change.
+    pub replay: Option<Replay>,
+}
+
+/// A trace read from a file, with where it came from.
+pub struct Replay {
+    pub trace: std::sync::Arc<Trace>,
+    pub file: String,
 }
 
 /// The knobs popup: a copy of the values being edited.
@@ -85,7 +94,17 @@ pub struct KnobEditor {
 
 impl LessonState {
     pub fn new(lesson: &'static Lesson, knobs: Knobs, playing: bool) -> Self {
-        let playback = Playback::new(lesson.run_spec(knobs.clone()), playing);
+        Self::with(lesson, knobs, playing, None)
+    }
+
+    /// `trace`, which ran `lesson` with `knobs`, played back (paused at
+    /// its start).
+    pub fn viewing(lesson: &'static Lesson, knobs: Knobs, replay: Replay) -> Self {
+        Self::with(lesson, knobs, false, Some(replay))
+    }
+
+    fn with(lesson: &'static Lesson, knobs: Knobs, playing: bool, replay: Option<Replay>) -> Self {
+        let playback = Playback::new(run_spec(lesson, &knobs, replay.as_ref()), playing);
         LessonState {
             lesson,
             knobs,
@@ -102,6 +121,7 @@ impl LessonState {
             knob_editor: None,
             notice: None,
             log: super::log_feed::LogFeed::new(),
+            replay,
         }
     }
 
@@ -243,6 +263,9 @@ impl LessonState {
             Action::TextDown => {
                 self.text_scroll = Some((self.text_rows.0 + 3).min(self.text_rows.1))
             }
+            Action::OpenKnobs | Action::Answer(_) if self.replay.is_some() => {
+                self.notice = Some("a recorded trace: nothing to answer, knobs as recorded".into())
+            }
             Action::OpenKnobs => self.open_knobs(),
             Action::Answer(n) => self.answer_predict(n),
             _ => {}
@@ -268,8 +291,11 @@ impl LessonState {
         self.verdict().and_then(|v| v.scored.ok())
     }
 
-    /// The verdict, once the run has ended.
+    /// The verdict, once the run has ended (a recorded trace has none).
     pub fn verdict(&self) -> Option<crate::predict::Verdict> {
+        if self.replay.is_some() {
+            return None;
+        }
         self.playback.is_finished().then(|| {
             self.lesson.verdict(
                 &self.knobs,
@@ -285,7 +311,7 @@ impl LessonState {
             self.knobs = knobs;
         }
         self.playback
-            .restart_with(self.lesson.run_spec(self.knobs.clone()));
+            .restart_with(run_spec(self.lesson, &self.knobs, self.replay.as_ref()));
         self.log = super::log_feed::LogFeed::new();
         self.answer = None;
         self.selected = None;
@@ -451,6 +477,19 @@ impl LessonState {
 
 /// The first row to show so that row `index` is among `page` rows shown,
 /// moving `scroll` as little as possible.
+/// What to run: the lesson, or the recorded trace played back.
+fn run_spec(
+    lesson: &'static Lesson,
+    knobs: &Knobs,
+    replay: Option<&Replay>,
+) -> crate::engine::RunSpec {
+    let spec = lesson.run_spec(knobs.clone());
+    match replay {
+        Some(replay) => spec.replaying(replay.trace.clone()),
+        None => spec,
+    }
+}
+
 pub fn scroll_to_keep(scroll: usize, index: usize, page: usize) -> usize {
     let page = page.max(1);
     if index < scroll {

@@ -225,6 +225,13 @@ impl LessonView<'_> {
         let lesson = state.lesson;
         let choices = &lesson.predict.choices;
         let answered = state.answer.map(|a| choices[a as usize - 1].as_str());
+        if let Some(replay) = &state.replay {
+            let text = format!(
+                "Recorded trace {}: played back, not run; nothing to predict.",
+                replay.file
+            );
+            return styled_wrap(&text, width, theme.dim());
+        }
         if let Some(verdict) = state.verdict() {
             return self.verdict_lines(&verdict, answered, width);
         }
