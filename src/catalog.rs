@@ -540,6 +540,42 @@ impl Lesson {
     }
 
     /// What the engine needs to run this lesson with these knobs.
+    /// A stand-in for the lesson behind a trace that no lesson of lanes
+    /// made (a user's own program, `lanes view`): its name, no code, no
+    /// question, texts that say so. Made once per file viewed, so leaked.
+    pub fn for_foreign_trace(name: &str, file: &str) -> &'static Lesson {
+        fn nothing_to_run(_: Knobs) -> BoxFuture {
+            Box::pin(async { crate::engine::LessonOutcome(None) })
+        }
+        let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
+        let about = format!(
+            "A trace of '{name}', read from {file}. No lesson of lanes made it, so there is \
+             no code or story to show beside it: its lanes are what its writer recorded."
+        );
+        Box::leak(Box::new(Lesson {
+            id: name.to_string(),
+            number: 0,
+            folder: "",
+            chapter: 0,
+            title: format!("a trace read from {file}"),
+            summary: String::new(),
+            clock: Clock::Virtual,
+            knobs: Vec::new(),
+            predict: Predict {
+                question: String::new(),
+                measure: crate::predict::Measure::RunEnd,
+                choices: Vec::new(),
+                tolerance_ms: default_tolerance_ms(),
+            },
+            source: leak(format!("// {about}\n")),
+            scenario: leak(about.clone()),
+            story: leak(about.clone()),
+            twin: leak(format!("# {about}\n")),
+            source_file: "",
+            entry: nothing_to_run,
+        }))
+    }
+
     pub fn run_spec(&self, knobs: Knobs) -> RunSpec {
         let entry = self.entry;
         RunSpec {

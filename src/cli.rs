@@ -198,26 +198,24 @@ fn view(file: &std::path::Path, ascii: bool) -> Result<(), Failure> {
         .map_err(|e| Failure::Runtime(format!("{shown} is not a lanes trace: {e}")))?;
     let header = trace.header();
     let catalog = lessons()?;
-    let Some(lesson) = catalog.lesson(&header.lesson) else {
-        return Err(Failure::Runtime(format!(
-            "{shown} is a trace of '{}', which is not a lesson of lanes; lessons: {}",
-            lanes::catalog::printable(&header.lesson),
-            catalog
-                .lessons
+    let (lesson, knobs) = match catalog.lesson(&header.lesson) {
+        Some(lesson) => {
+            let settings: Vec<String> = header
+                .knobs
                 .iter()
-                .map(|l| l.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect();
+            let knobs = lesson.knobs_with(&settings).map_err(|e| {
+                Failure::Runtime(format!("{shown}: its knobs do not fit the lesson: {e}"))
+            })?;
+            (lesson, knobs)
+        }
+        // A trace of someone's own program: its knobs are whatever it says.
+        None => (
+            Lesson::for_foreign_trace(&header.lesson, &shown.to_string()),
+            lanes::engine::Knobs::new(header.knobs.clone()),
+        ),
     };
-    let settings: Vec<String> = header
-        .knobs
-        .iter()
-        .map(|(name, value)| format!("{name}={value}"))
-        .collect();
-    let knobs = lesson
-        .knobs_with(&settings)
-        .map_err(|e| Failure::Runtime(format!("{shown}: its knobs do not fit the lesson: {e}")))?;
     let replay = lanes::ui::lesson::Replay {
         trace: std::sync::Arc::new(trace),
         file: shown.to_string(),

@@ -917,7 +917,7 @@ fn a_broken_trace_is_named_by_its_first_wrong_line() {
 }
 
 #[test]
-fn view_refuses_a_broken_or_foreign_trace_in_one_line() {
+fn view_refuses_a_broken_trace_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("broken.jsonl");
     std::fs::write(
@@ -933,18 +933,6 @@ fn view_refuses_a_broken_or_foreign_trace_in_one_line() {
             "error: {} is not a lanes trace: line 2: no \"event\"\n",
             broken.display()
         )
-    );
-
-    let foreign = dir.path().join("foreign.jsonl");
-    let text = "{\"format\":\"lanes-trace/1\",\"lesson\":\"mine\",\"knobs\":{}}\n{\"t_us\":0,\"event\":\"end\",\"reason\":\"finished\"}\n";
-    std::fs::write(&foreign, text).unwrap();
-    let out = lanes(&["view", foreign.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.contains("a trace of 'mine', which is not a lesson of lanes"),
-        "{err}"
     );
 
     let out = lanes(&["view", "/nonexistent/trace.jsonl"]);

@@ -1119,4 +1119,29 @@ fn view_plays_a_recorded_trace_back() {
     assert!(Status::of(&back).t.is_some_and(|t| t < 3.5));
     tui.send("q");
     tui.assert_exited_cleanly("q from a viewed trace");
+
+    // A trace no lesson made (someone's own program) plays the same way.
+    let mine = dir.0.join("mine.jsonl");
+    let lines = [
+        r#"{"format":"lanes-trace/1","lesson":"my crawler","knobs":{"workers":2}}"#,
+        r#"{"t_us":0,"lane":1,"event":"spawned","name":"main","parent":null}"#,
+        r#"{"t_us":0,"lane":2,"event":"spawned","name":"fetch a","parent":1}"#,
+        r#"{"t_us":0,"lane":1,"event":"awaiting","on":"join"}"#,
+        r#"{"t_us":0,"lane":2,"event":"awaiting","on":"socket read"}"#,
+        r#"{"t_us":800000,"lane":2,"event":"failed","detail":"connection reset"}"#,
+        r#"{"t_us":800000,"lane":1,"event":"done"}"#,
+        r#"{"t_us":800000,"event":"end","reason":"finished"}"#,
+    ];
+    std::fs::write(&mine, lines.join("\n")).unwrap();
+    let mut tui = Tui::start("view-mine", &["view", mine.to_str().unwrap()], 120, 36);
+    tui.wait_for("my crawler · a trace read from", START);
+    tui.send(" ");
+    let end = tui.wait_until("the end", PLAY, |s| Status::of(s).is("finished"));
+    let text = end.contents();
+    assert!(
+        lane_row(&text, "fetch a").contains("failed 0.8 s"),
+        "{text}"
+    );
+    tui.send("q");
+    tui.assert_exited_cleanly("q from someone else's trace");
 }
