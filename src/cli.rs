@@ -51,6 +51,30 @@ enum Command {
         #[arg(long)]
         presenter: bool,
     },
+    /// Record a walkthrough of a lesson as an asciicast v3 file (for
+    /// `asciinema play`, the asciinema player, or `agg` for a GIF), drawn in
+    /// virtual time: the same command gives the same file.
+    Record {
+        /// The lesson's id, as `lanes list` shows it.
+        id: String,
+        /// Change a knob from its default, as name=value, once per knob.
+        #[arg(long = "knob", value_name = "NAME=VALUE")]
+        knobs: Vec<String>,
+        /// What happens, one step a line (keys, `wait 1.5s`, `wait end`,
+        /// `marker "text"`, `speed 2`, `tab code`, `select "lane"`). Without
+        /// it: the question, the run at 1× to its end, the final screen.
+        #[arg(long, value_name = "FILE")]
+        script: Option<std::path::PathBuf>,
+        /// The terminal's size.
+        #[arg(long, value_name = "COLSxROWS", default_value = "120x36")]
+        size: String,
+        /// Playback speed at the start, 0.1 to 10.
+        #[arg(long, value_name = "X", default_value_t = 1.0)]
+        speed: f64,
+        /// The file to write (`.cast`).
+        #[arg(short, long, value_name = "FILE")]
+        output: std::path::PathBuf,
+    },
     /// Open a recorded trace (a lanes-trace/1 file, as `run --format jsonl`
     /// writes) in the interface: played back, not run.
     View {
@@ -106,6 +130,22 @@ pub fn main() -> i32 {
             output,
         }) => run(&id, &knobs, &format, output.as_deref()),
         Some(Command::View { file }) => view(&file, cli.ascii),
+        Some(Command::Record {
+            id,
+            knobs,
+            script,
+            size,
+            speed,
+            output,
+        }) => record(
+            &id,
+            &knobs,
+            script.as_deref(),
+            &size,
+            speed,
+            &output,
+            cli.ascii,
+        ),
     };
     match result {
         Ok(()) => 0,
@@ -186,6 +226,71 @@ fn open(
         }),
         theme,
     )
+}
+
+/// The smallest terminal a recording may have: the interface's own.
+const MIN_RECORD_SIZE: (u16, u16) = (80, 24);
+
+fn record(
+    id: &str,
+    settings: &[String],
+    script: Option<&std::path::Path>,
+    size: &str,
+    speed: f64,
+    output: &std::path::Path,
+    ascii: bool,
+) -> Result<(), Failure> {
+    use lanes::ui::record::{Options, Script};
+    let lesson = find(id)?;
+    let knobs = lesson
+        .knobs_with(settings)
+        .map_err(|e| UsageError(e.to_string()))?;
+    let (cols, rows) = size
+        .split_once(['x', 'X'])
+        .and_then(|(c, r)| Some((c.parse::<u16>().ok()?, r.parse::<u16>().ok()?)))
+        .filter(|&(c, r)| c >= MIN_RECORD_SIZE.0 && r >= MIN_RECORD_SIZE.1 && c <= 500 && r <= 200)
+        .ok_or_else(|| {
+            UsageError(format!(
+                "size '{}' is not COLSxROWS from {}x{} to 500x200",
+                lanes::catalog::printable(size),
+                MIN_RECORD_SIZE.0,
+                MIN_RECORD_SIZE.1
+            ))
+        })?;
+    if !(lanes::engine::MIN_SPEED..=lanes::engine::MAX_SPEED).contains(&speed) {
+        return Err(UsageError(format!(
+            "speed {speed} is not from {} to {}",
+            lanes::engine::MIN_SPEED,
+            lanes::engine::MAX_SPEED
+        ))
+        .into());
+    }
+    // The script is read and checked whole before anything is written.
+    let script = match script {
+        None => Script::walkthrough(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+            Script::parse(&text).map_err(|e| UsageError(format!("{}: {e}", path.display())))?
+        }
+    };
+    let catalog = lessons()?;
+    let options = Options { cols, rows, speed };
+    let theme = Theme::from_env(ascii);
+    lanes::engine::install_quiet_panic_hook();
+    let mut failed = None;
+    write_file(output, |out| {
+        lanes::ui::record::record(catalog, lesson, knobs, &script, options, theme, out).map_err(
+            |message| {
+                failed = Some(message);
+                io::Error::other("the recording failed")
+            },
+        )
+    })
+    .map_err(|e| match failed.take() {
+        Some(message) => Failure::Runtime(message),
+        None => e,
+    })
 }
 
 /// Reads a trace file and opens it in the interface, or says in one line

@@ -939,3 +939,111 @@ fn view_refuses_a_broken_trace_in_one_line() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).starts_with("error: cannot read /nonexistent/trace.jsonl: "));
 }
+
+/// Runs `lanes record semaphore` with a script; returns the output and
+/// the file, if one was written.
+fn record_with_script(script: &str, extra: &[&str]) -> (Output, Option<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let script_file = dir.path().join("walk.txt");
+    std::fs::write(&script_file, script).unwrap();
+    let cast = dir.path().join("walk.cast");
+    let mut args = vec![
+        "record",
+        "semaphore",
+        "--script",
+        script_file.to_str().unwrap(),
+        "-o",
+        cast.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = lanes(&args);
+    (out, std::fs::read_to_string(&cast).ok())
+}
+
+#[test]
+fn a_bad_script_line_is_refused_by_number_and_nothing_is_written() {
+    for (script, expected) in [
+        (
+            "wait 1s\nspace\nfly away\n",
+            "line 3: 'fly away' is not a step",
+        ),
+        (
+            "speed 20\n",
+            "line 1: speed '20' is not a speed from 0.1 to 10",
+        ),
+        (
+            "# intro\nwait soon\n",
+            "line 2: 'soon' is not a time to wait",
+        ),
+        (
+            "marker intro\n",
+            "line 1: 'intro' should be in double quotes",
+        ),
+        (
+            "tab notes\n",
+            "line 1: no pane 'notes'; panes: story, code, twin, log",
+        ),
+        ("\n\nctrl-x\n", "line 3: no key 'ctrl-x'"),
+    ] {
+        let (out, written) = record_with_script(script, &[]);
+        assert_eq!(out.status.code(), Some(2), "{script:?}");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(expected), "{err} (wanted {expected})");
+        assert_eq!(written, None, "{script:?} wrote a file");
+    }
+    assert_usage_error(
+        &["record", "semaphore", "--size", "10x5", "-o", "x.cast"],
+        &["size '10x5' is not COLSxROWS from 80x24"],
+    );
+    assert_usage_error(
+        &["record", "semaphore", "--speed", "0", "-o", "x.cast"],
+        &["speed 0 is not from 0.1 to 10"],
+    );
+}
+
+#[test]
+fn a_script_steers_the_recording() {
+    let script = "marker \"question\"\nwait 1s\nspace\nwait 0.5s\nselect \"request 4\"\n\
+                  tab code\nspeed 2\nwait end\nmarker \"end\"\n";
+    let (out, cast) = record_with_script(script, &["--size", "100x30"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cast = cast.unwrap();
+    // The code pane included: the same script, the same bytes.
+    let (_, again) = record_with_script(script, &["--size", "100x30"]);
+    assert!(again.as_ref() == Some(&cast), "two recordings differ");
+    let mut lines = cast.lines();
+    let header: Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(header["term"]["cols"], 100);
+    assert_eq!(header["term"]["rows"], 30);
+    let events: Vec<(f64, String, String)> =
+        lines.map(|l| serde_json::from_str(l).unwrap()).collect();
+    let markers: Vec<&str> = events
+        .iter()
+        .filter(|e| e.1 == "m")
+        .map(|e| e.2.as_str())
+        .collect();
+    assert_eq!(markers, ["question", "end"]);
+    // 1 s, 0.5 s, then the 3 s left of the lesson at 2×: 1.5 s.
+    let length: f64 = events.iter().map(|e| e.0).sum();
+    assert!((length - 3.0).abs() < 0.1, "{length}");
+    let drawn: String = events
+        .iter()
+        .filter(|e| e.1 == "o")
+        .map(|e| e.2.as_str())
+        .collect();
+    // The details of the selected lane (drawn in pieces, between colours).
+    assert!(drawn.contains("request 4"), "the lane was selected");
+    assert!(
+        drawn.contains("child of main · spawned 0.0 s"),
+        "the lane was selected"
+    );
+    assert!(drawn.contains("prelude"), "the code was shown");
+
+    let (out, _) = record_with_script("wait end\n", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: script line 1: `wait end` before the run was started (space)\n"
+    );
+}

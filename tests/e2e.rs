@@ -1145,3 +1145,71 @@ fn view_plays_a_recorded_trace_back() {
     tui.send("q");
     tui.assert_exited_cleanly("q from someone else's trace");
 }
+
+/// Plays an asciicast v3 file through a terminal emulator: its header's
+/// size, and the screen after every `o` event.
+fn play_cast(cast: &str) -> (vt100::Parser, Vec<(f64, String, String)>) {
+    let mut lines = cast.lines();
+    let header: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(header["version"], 3);
+    let cols = header["term"]["cols"].as_u64().unwrap() as u16;
+    let rows = header["term"]["rows"].as_u64().unwrap() as u16;
+    let mut parser = vt100::Parser::new(rows, cols, 0);
+    let mut events = Vec::new();
+    for line in lines {
+        let event: (f64, String, String) = serde_json::from_str(line).unwrap();
+        assert!(event.0 >= 0.0, "{line}");
+        if event.1 == "o" {
+            parser.process(event.2.as_bytes());
+        }
+        events.push(event);
+    }
+    (parser, events)
+}
+
+/// `lanes record` draws what the interface draws: played back through a
+/// terminal emulator, its last frame is the finished screen of the same
+/// lesson played live; and the same command writes the same bytes.
+#[test]
+fn a_recording_replays_to_the_interfaces_finished_screen() {
+    let dir = TempDir::new("record");
+    let record = |name: &str| {
+        let file = dir.0.join(name);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lanes"))
+            .args(["record", "semaphore", "-o"])
+            .arg(&file)
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read_to_string(file).unwrap()
+    };
+    let cast = record("one.cast");
+    assert!(cast == record("two.cast"), "two recordings differ");
+
+    let (played, events) = play_cast(&cast);
+    let markers: Vec<&str> = events
+        .iter()
+        .filter(|e| e.1 == "m")
+        .map(|e| e.2.as_str())
+        .collect();
+    assert_eq!(markers, ["the question", "the run", "the end"]);
+    assert_eq!(events.last().map(|e| e.1.as_str()), Some("x"));
+    let length: f64 = events.iter().map(|e| e.0).sum();
+    // 4 s on the question, 3.5 s of lesson at 1×, 4 s on the end.
+    assert!((length - 11.5).abs() < 0.1, "{length}");
+
+    let mut tui = Tui::start("record-live", &["open", "semaphore", "--play"], 120, 36);
+    let live = tui.wait_until("the end", PLAY, |s| Status::of(s).is("finished"));
+    tui.send("q");
+    tui.assert_exited_cleanly("q after the live run");
+    let (recorded, live) = (played.screen().contents(), live.contents());
+    assert!(
+        recorded == live,
+        "the recording ends on:\n{recorded}\nthe interface on:\n{live}"
+    );
+}

@@ -40,6 +40,9 @@ pub(crate) struct Driver {
     pub start: Instant,
     pub signals: Arc<Signals>,
     pub commands: Arc<Mutex<Receiver<Command>>>,
+    /// Commands received from the interface so far (not the engine's own
+    /// `Wake`s).
+    pub received: u64,
 }
 
 impl Driver {
@@ -121,14 +124,22 @@ impl Driver {
     /// Waits for the interface's next command with the clock held still.
     async fn next_command(&mut self) -> Command {
         if let Some(first) = self.first.take() {
+            self.received += 1;
             return first;
         }
         recorder::with(|r| r.flush());
+        // Everything asked so far is done: once the lanes it woke have run
+        // too, the runtime parks and says the run is settled.
+        self.signals.waiting_after(self.received);
         let commands = self.commands.clone();
         let wait = tokio::task::spawn_blocking(move || {
             let commands = commands.lock().unwrap_or_else(|p| p.into_inner());
             commands.recv().unwrap_or(Command::Stop)
         });
-        wait.await.unwrap_or(Command::Stop)
+        let command = wait.await.unwrap_or(Command::Stop);
+        if !matches!(command, Command::Wake) {
+            self.received += 1;
+        }
+        command
     }
 }

@@ -125,6 +125,13 @@ impl Playback {
             }
             _ => {}
         }
+        let grew = self.absorb();
+        grew || before != (self.mode, self.live)
+    }
+
+    /// Takes in what the run has sent, and follows it: a step ends with
+    /// the event it waited for, a run that ended is shown at its end.
+    fn absorb(&mut self) -> bool {
         let grew = self.run.pump();
         if grew && self.mode == Mode::Stepping {
             let last = Duration::from_micros(self.run.trace().last_t_us());
@@ -138,7 +145,26 @@ impl Playback {
                 self.mode = Mode::Finished;
             }
         }
-        grew || before != (self.mode, self.live)
+        grew
+    }
+
+    /// Waits (at most `limit` of real time) until the run has carried out
+    /// everything asked of it, and takes in what it recorded: the state
+    /// then depends on virtual time alone, not on how fast threads ran.
+    /// Returns whether it settled in time.
+    pub fn settle(&mut self, limit: Duration) -> bool {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            let settled = self.run.settled();
+            self.absorb();
+            if settled || self.run.is_over() {
+                return true;
+            }
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
     }
 
     /// The live mode to return to from the past: playing on, or paused.

@@ -8,7 +8,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::time::Duration;
 
 use super::driver::Pacing;
-use super::signals::Command;
+use super::signals::{Command, Signals};
 use crate::trace::{Batch, Trace};
 
 /// Serves `recorded` until it has all been sent or the run is stopped.
@@ -17,6 +17,7 @@ pub(crate) fn serve(
     pacing: Pacing,
     batches: Sender<Batch>,
     commands: Receiver<Command>,
+    signals: &Signals,
 ) {
     let events = recorded.events();
     // Texts first and all at once: the events then name them by the same
@@ -50,8 +51,13 @@ pub(crate) fn serve(
     if !send_until(0, &mut sent) {
         return;
     }
+    let mut received = 0;
     while sent < events.len() {
+        signals.settled(received);
         let Ok(command) = commands.recv() else { return };
+        if !matches!(command, Command::Wake) {
+            received += 1;
+        }
         let t_us = match command {
             Command::RunUntil(t) => duration_us(t),
             Command::Step => events[sent].t_us,

@@ -109,6 +109,9 @@ pub struct Run {
     signals: Arc<Signals>,
     watchdog: Option<thread::JoinHandle<()>>,
     over: bool,
+    /// Commands sent to the run (grants, steps, cancels), to tell when it
+    /// has carried them all out.
+    sent: std::cell::Cell<u64>,
 }
 
 impl Run {
@@ -129,7 +132,9 @@ impl Run {
         let spawned = match spec.replay.clone() {
             Some(recorded) => thread::Builder::new()
                 .name("lanes-replay".into())
-                .spawn(move || super::replay::serve(&recorded, pacing, batch_tx, command_rx)),
+                .spawn(move || {
+                    super::replay::serve(&recorded, pacing, batch_tx, command_rx, &lesson_signals)
+                }),
             None => thread::Builder::new()
                 .name(LESSON_THREAD.into())
                 .spawn(move || lesson_thread(spec, pacing, batch_tx, command_rx, lesson_signals)),
@@ -141,6 +146,7 @@ impl Run {
             signals,
             watchdog,
             over: false,
+            sent: std::cell::Cell::new(0),
         };
         if let Err(e) = spawned {
             run.end_here(
@@ -189,12 +195,26 @@ impl Run {
 
     /// Lets virtual time run up to `t` since the start (paced runs).
     pub fn run_until(&self, t: Duration) {
-        let _ = self.commands.send(Command::RunUntil(t));
+        self.command(Command::RunUntil(t));
+    }
+
+    fn command(&self, command: Command) {
+        if self.commands.send(command).is_ok() {
+            self.sent.set(self.sent.get() + 1);
+        }
+    }
+
+    /// Whether the run has carried out every command sent to it and sent
+    /// what it recorded meanwhile (or is over): what `pump` then reads is
+    /// all there is up to the time granted. A recording waits for this
+    /// before each frame, so that frames never depend on thread timing.
+    pub fn settled(&self) -> bool {
+        self.over || self.signals.has_settled(self.sent.get())
     }
 
     /// Lets virtual time run to the lesson's next event (paced runs).
     pub fn step(&self) {
-        let _ = self.commands.send(Command::Step);
+        self.command(Command::Step);
     }
 
     /// How `x` would cancel `lane` now, or why it cannot.
@@ -204,7 +224,7 @@ impl Run {
 
     /// Cancels a lane live, if the lesson allows it (see `can_cancel`).
     pub fn cancel(&self, lane: LaneId) {
-        let _ = self.commands.send(Command::Cancel(lane));
+        self.command(Command::Cancel(lane));
     }
 
     /// Asks the run to stop where it is.
@@ -358,6 +378,8 @@ fn lesson_thread(
         // interface lets time run: a poll that blocks the thread at time
         // zero would otherwise pass while the learner reads the question.
         let first = if pacing == Pacing::Paced && spec.clock == Clock::Real {
+            // Nothing runs before the first grant: that is a rest too.
+            signals.settled(0);
             loop {
                 match command_rx.recv() {
                     Ok(Command::Wake) => continue,
@@ -394,6 +416,7 @@ fn lesson_thread(
             start,
             signals: signals.clone(),
             commands,
+            received: 0,
         }
         .run()
         .await;
@@ -445,6 +468,7 @@ fn lesson_thread(
 fn before_park(stall_detection: bool) {
     recorder::with(|r| {
         r.flush();
+        r.signals.idle();
         r.signals.watchdog.set_idle(true);
         if !stall_detection || r.is_sealed() || r.signals.finished().is_some() {
             return;

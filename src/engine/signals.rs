@@ -30,7 +30,16 @@ pub(crate) struct Signals {
     pub watchdog: Watchdog,
     /// Which lanes `x` may cancel, and how.
     pub cancels: super::cancel::Cancels,
+    /// One more than how many of the interface's commands the run has
+    /// carried out and sent the events of; 0 before the run has first come
+    /// to rest (see `Run::settled`).
+    handled: AtomicU64,
+    /// The driver waits for its next command, having carried out this
+    /// many: once the runtime has nothing left to run, that is `handled`.
+    waiting_after: AtomicU64,
 }
+
+const NOT_WAITING: u64 = u64::MAX;
 
 const NOT_FINISHED: u8 = u8::MAX;
 
@@ -43,6 +52,8 @@ impl Signals {
             step_armed: AtomicBool::new(false),
             watchdog: Watchdog::new(),
             cancels: Default::default(),
+            handled: AtomicU64::new(0),
+            waiting_after: AtomicU64::new(NOT_WAITING),
         }
     }
 
@@ -80,6 +91,31 @@ impl Signals {
 
     pub async fn driver_woken(&self) {
         self.driver.notified().await
+    }
+
+    /// The run has carried out the first `commands` commands, and flushed.
+    pub fn settled(&self, commands: u64) {
+        self.handled.store(commands + 1, Ordering::Release);
+    }
+
+    /// The driver has carried out `commands` commands and waits for more;
+    /// lanes woken meanwhile may still run (see `idle`).
+    pub fn waiting_after(&self, commands: u64) {
+        self.waiting_after.store(commands, Ordering::Release);
+    }
+
+    /// The lesson's runtime has nothing left to run and has sent what it
+    /// recorded: if the driver waits, the run is settled.
+    pub fn idle(&self) {
+        let commands = self.waiting_after.swap(NOT_WAITING, Ordering::AcqRel);
+        if commands != NOT_WAITING {
+            self.settled(commands);
+        }
+    }
+
+    /// Whether the run has carried out `commands` commands and rested.
+    pub fn has_settled(&self, commands: u64) -> bool {
+        self.handled.load(Ordering::Acquire) > commands
     }
 
     pub fn arm_step(&self, armed: bool) {

@@ -147,6 +147,19 @@ impl App {
         self.redraw = true;
     }
 
+    /// Waits for the open lesson's code to be highlighted (a recording
+    /// must not show plain code in one take and coloured in the next).
+    pub fn wait_for_highlighting(&mut self) {
+        let Screen::Lesson(open) = &mut self.screen else {
+            return;
+        };
+        if let Some(Ok((code, twin))) = open.highlighting.take().map(|done| done.recv()) {
+            open.code = code;
+            open.twin = twin;
+            self.redraw = true;
+        }
+    }
+
     /// One frame's worth of real time: shorthand for `update(Tick)`.
     pub fn tick(&mut self, real: Duration) {
         self.update(Action::Tick(real));

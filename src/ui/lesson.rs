@@ -320,6 +320,19 @@ impl LessonState {
         self.unfolded.clear();
     }
 
+    /// Selects `lane` (a recording's `select "name"`), unfolding its
+    /// parents so that its row is shown.
+    pub fn select_lane(&mut self, lane: LaneId) {
+        let mut parent = self.trace().parent(lane);
+        while let Some(p) = parent {
+            self.folded.remove(&p);
+            self.unfolded.insert(p);
+            parent = self.trace().parent(p);
+        }
+        self.selected = Some(lane);
+        self.keep_selection_visible();
+    }
+
     fn move_selection(&mut self, delta: isize) {
         let rows = self.rows();
         if rows.is_empty() {

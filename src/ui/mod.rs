@@ -11,6 +11,7 @@ pub mod lesson;
 pub mod log_feed;
 pub mod picker;
 pub mod progress;
+pub mod record;
 pub mod snapshot;
 pub mod terminal;
 pub mod theme;
