@@ -1101,7 +1101,10 @@ fn view_plays_a_recorded_trace_back() {
     tui.send(".");
     let stepped = tui.wait_until("a step to 0.5 s", SHOW, |s| Status::of(s).t == Some(0.5));
     assert!(lane_row(&stepped.contents(), "request 1").contains("done 0.5 s"));
-    // Answers and knobs belong to live runs.
+    // Answers, knobs and cancelling belong to live runs.
+    tui.send(&DOWN.repeat(5));
+    tui.send("x");
+    tui.wait_for("nothing runs, so nothing to cancel", SHOW);
     tui.send("3");
     tui.wait_for("nothing to answer, knobs as recorded", SHOW);
     tui.send(" ");

@@ -246,6 +246,9 @@ impl LessonState {
             Action::Top => self.select_row(0),
             Action::Bottom => self.move_selection(isize::MAX / 2),
             Action::ToggleFold => self.toggle_fold(),
+            Action::CancelLane if self.replay.is_some() => {
+                self.notice = Some("a recorded trace: nothing runs, so nothing to cancel".into())
+            }
             Action::CancelLane => self.cancel_selected(),
             Action::SwitchPane => {
                 self.pane = self.pane.next();
