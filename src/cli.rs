@@ -205,6 +205,18 @@ enum Opening {
     ),
 }
 
+/// The lesson `id`, with its knobs changed as `settings` say.
+fn lesson_with_knobs(
+    id: &str,
+    settings: &[String],
+) -> Result<(&'static Lesson, lanes::engine::Knobs), Failure> {
+    let lesson = find(id)?;
+    let knobs = lesson
+        .knobs_with(settings)
+        .map_err(|e| UsageError(e.to_string()))?;
+    Ok((lesson, knobs))
+}
+
 fn open(
     id: &str,
     settings: &[String],
@@ -212,10 +224,7 @@ fn open(
     presenter: bool,
     ascii: bool,
 ) -> Result<(), Failure> {
-    let lesson = find(id)?;
-    let knobs = lesson
-        .knobs_with(settings)
-        .map_err(|e| UsageError(e.to_string()))?;
+    let (lesson, knobs) = lesson_with_knobs(id, settings)?;
     let mut theme = Theme::from_env(ascii);
     theme.presenter = presenter;
     interface_with(
@@ -241,10 +250,7 @@ fn record(
     ascii: bool,
 ) -> Result<(), Failure> {
     use lanes::ui::record::{Options, Script};
-    let lesson = find(id)?;
-    let knobs = lesson
-        .knobs_with(settings)
-        .map_err(|e| UsageError(e.to_string()))?;
+    let (lesson, knobs) = lesson_with_knobs(id, settings)?;
     let (cols, rows) = size
         .split_once(['x', 'X'])
         .and_then(|(c, r)| Some((c.parse::<u16>().ok()?, r.parse::<u16>().ok()?)))
@@ -446,7 +452,7 @@ fn run(
     format: &str,
     output: Option<&std::path::Path>,
 ) -> Result<(), Failure> {
-    let lesson = find(id)?;
+    let (lesson, knobs) = lesson_with_knobs(id, settings)?;
     if !matches!(format, "text" | "jsonl" | "chrome" | "svg") {
         return Err(UsageError(format!(
             "unknown format '{}'; formats: text, jsonl, chrome, svg",
@@ -454,9 +460,6 @@ fn run(
         ))
         .into());
     }
-    let knobs = lesson
-        .knobs_with(settings)
-        .map_err(|e| UsageError(e.to_string()))?;
     let trace = run_headless(lesson.run_spec(knobs), HEADLESS_WALL_LIMIT);
     let body = |mut out: &mut dyn Write| match format {
         "jsonl" => jsonl::write(&trace, &mut out),

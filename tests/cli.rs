@@ -206,13 +206,20 @@ fn jsonl_is_a_valid_lanes_trace() {
     assert_eq!(done.len(), 21);
 }
 
+/// Runs every lesson in `format` and checks each output with `validate`.
+fn every_lesson_in(format: &str, validate: impl Fn(&str, &str)) {
+    for lesson in &lanes::catalog::catalog().unwrap().lessons {
+        let out = lanes(&["run", &lesson.id, "--format", format]);
+        assert!(out.status.success(), "{}", lesson.id);
+        validate(&stdout(&out), &lesson.id);
+    }
+}
+
 #[test]
 fn every_lesson_prints_a_valid_trace() {
-    for lesson in &lanes::catalog::catalog().unwrap().lessons {
-        let out = lanes(&["run", &lesson.id, "--format", "jsonl"]);
-        assert!(out.status.success(), "{}", lesson.id);
-        validate_trace(&stdout(&out), &lesson.id);
-    }
+    every_lesson_in("jsonl", |text, lesson| {
+        validate_trace(text, lesson);
+    });
 }
 
 #[test]
@@ -630,11 +637,7 @@ fn validate_chrome(json: &str, lesson: &str) {
 
 #[test]
 fn every_lesson_opens_in_perfetto_as_chrome_trace_json() {
-    for lesson in &lanes::catalog::catalog().unwrap().lessons {
-        let out = lanes(&["run", &lesson.id, "--format", "chrome"]);
-        assert!(out.status.success(), "{}", lesson.id);
-        validate_chrome(&stdout(&out), &lesson.id);
-    }
+    every_lesson_in("chrome", validate_chrome);
 }
 
 #[test]
@@ -771,11 +774,7 @@ fn validate_svg(svg: &str, lesson: &str) {
 
 #[test]
 fn every_lesson_draws_as_an_svg_picture() {
-    for lesson in &lanes::catalog::catalog().unwrap().lessons {
-        let out = lanes(&["run", &lesson.id, "--format", "svg"]);
-        assert!(out.status.success(), "{}", lesson.id);
-        validate_svg(&stdout(&out), &lesson.id);
-    }
+    every_lesson_in("svg", validate_svg);
 }
 
 #[test]
