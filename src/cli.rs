@@ -51,9 +51,10 @@ enum Command {
         #[arg(long)]
         presenter: bool,
     },
-    /// Record a walkthrough of a lesson as an asciicast v3 file (for
-    /// `asciinema play`, the asciinema player, or `agg` for a GIF), drawn in
-    /// virtual time: the same command gives the same file.
+    /// Record a walkthrough of a lesson as an asciicast v3 file.
+    ///
+    /// Play it with `asciinema play`, or make a GIF of it with `agg`. It is
+    /// drawn in virtual time: the same command gives the same file.
     Record {
         /// The lesson's id, as `lanes list` shows it.
         id: String,
@@ -75,8 +76,10 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: std::path::PathBuf,
     },
-    /// Open a recorded trace (a lanes-trace/1 file, as `run --format jsonl`
-    /// writes) in the interface: played back, not run.
+    /// Play a recorded trace back in the interface.
+    ///
+    /// The file is a lanes-trace/1 trace, as `run --format jsonl` writes; it
+    /// is played back, not run.
     View {
         /// The trace file.
         file: std::path::PathBuf,
