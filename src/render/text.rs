@@ -133,10 +133,13 @@ pub fn write(trace: &Trace, out: &mut impl Write) -> io::Result<()> {
         .unwrap_or(STEPS_US[STEPS_US.len() - 1]);
     let columns = (end_us / step) as usize + 1;
 
-    let rows = trace.tree_order();
+    let rows = shown_rows(trace);
     let label_width = rows
         .iter()
-        .map(|(lane, depth)| depth * 2 + trace.lane_name(*lane).chars().count())
+        .map(|row| match row {
+            Row::Lane(lane, depth) => depth * 2 + trace.lane_name(*lane).chars().count(),
+            Row::Hidden { depth, .. } => depth * 2 + 1,
+        })
         .max()
         .unwrap_or(4)
         .clamp(4, LABEL_WIDTH);
@@ -145,10 +148,22 @@ pub fn write(trace: &Trace, out: &mut impl Write) -> io::Result<()> {
     let (marks, ticks) = axis(columns, step);
     writeln!(out, "{:label_width$}  {marks}", "")?;
     writeln!(out, "{:label_width$}  {}", "", ticks.trim_end())?;
-    for (lane, depth) in &rows {
-        let label = format!("{}{}", "  ".repeat(*depth), trace.lane_name(*lane));
+    for row in &rows {
+        let (lane, depth) = match *row {
+            Row::Lane(lane, depth) => (lane, depth),
+            Row::Hidden { depth, ref lanes } => {
+                let label = format!("{}…", "  ".repeat(depth));
+                writeln!(
+                    out,
+                    "{label:label_width$}  {} more lanes, not drawn",
+                    lanes.len()
+                )?;
+                continue;
+            }
+        };
+        let label = format!("{}{}", "  ".repeat(depth), trace.lane_name(lane));
         let label = cut(&label, label_width);
-        let cells: String = timeline::paint(trace, *lane, 0, step, columns, end_us)
+        let cells: String = timeline::paint(trace, lane, 0, step, columns, end_us)
             .into_iter()
             .map(glyph)
             .collect();
@@ -158,14 +173,18 @@ pub fn write(trace: &Trace, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "{}   one column = {}", LEGEND[1], seconds(step))?;
 
     writeln!(out, "\nlanes")?;
-    for (lane, depth) in &rows {
-        let label = format!("{}{}", "  ".repeat(*depth), trace.lane_name(*lane));
-        writeln!(
-            out,
-            "  {:label_width$}  {}",
-            cut(&label, label_width),
-            fate(trace, *lane)
-        )?;
+    for row in &rows {
+        let (label, fate) = match row {
+            Row::Lane(lane, depth) => (
+                format!("{}{}", "  ".repeat(*depth), trace.lane_name(*lane)),
+                fate(trace, *lane),
+            ),
+            Row::Hidden { depth, lanes } => (
+                format!("{}…", "  ".repeat(*depth)),
+                format!("{} more: {}", lanes.len(), fates(trace, lanes)),
+            ),
+        };
+        writeln!(out, "  {:label_width$}  {fate}", cut(&label, label_width))?;
     }
 
     let logs = trace.logs();
@@ -191,6 +210,95 @@ pub fn write(trace: &Trace, out: &mut impl Write) -> io::Result<()> {
         Some((t, reason)) => writeln!(out, "\nend at {} ({})", seconds(t), reason.as_str()),
         None => writeln!(out, "\n(the run has not ended)"),
     }
+}
+
+/// Siblings past this many are shown as their first and last few and a
+/// line for the rest: 10,000 rows of `job N` would hide the shape of the
+/// run, not show it (`--format jsonl` has every lane).
+const FOLD_SIBLINGS: usize = 50;
+/// How many lanes of a folded group are shown at each end.
+const FOLD_SHOWN: usize = 5;
+
+/// A row of the chart: a lane, or the middle of a big group of siblings.
+enum Row {
+    Lane(LaneId, usize),
+    Hidden { depth: usize, lanes: Vec<LaneId> },
+}
+
+/// The lanes in tree order, big groups of siblings folded (with what is
+/// under the lanes folded away).
+fn shown_rows(trace: &Trace) -> Vec<Row> {
+    let order = trace.tree_order();
+    let mut siblings: std::collections::HashMap<Option<LaneId>, Vec<LaneId>> =
+        std::collections::HashMap::new();
+    for &(lane, _) in &order {
+        siblings.entry(trace.parent(lane)).or_default().push(lane);
+    }
+    let mut rows = Vec::new();
+    let mut hidden_from: Option<usize> = None;
+    for (lane, depth) in order {
+        if hidden_from.is_some_and(|d| depth > d) {
+            continue; // under a folded lane
+        }
+        hidden_from = None;
+        let group = &siblings[&trace.parent(lane)];
+        let at = group.iter().position(|&l| l == lane).unwrap_or(0);
+        let folded =
+            group.len() > FOLD_SIBLINGS && at >= FOLD_SHOWN && at < group.len() - FOLD_SHOWN;
+        if !folded {
+            rows.push(Row::Lane(lane, depth));
+            continue;
+        }
+        hidden_from = Some(depth);
+        match rows.last_mut() {
+            Some(Row::Hidden { lanes, .. }) => lanes.push(lane),
+            _ => rows.push(Row::Hidden {
+                depth,
+                lanes: vec![lane],
+            }),
+        }
+    }
+    rows
+}
+
+/// How the lanes of a folded group ended, counted: `9990 done, the last
+/// at 10.1 s`.
+fn fates(trace: &Trace, lanes: &[LaneId]) -> String {
+    let (mut done, mut cancelled, mut failed, mut running) = (0, 0, 0, 0);
+    let mut last = 0;
+    for &lane in lanes {
+        match trace.lane_end(lane) {
+            Some(LaneEnd::Done(t)) => {
+                done += 1;
+                last = last.max(t);
+            }
+            Some(LaneEnd::Cancelled(t)) => {
+                cancelled += 1;
+                last = last.max(t);
+            }
+            Some(LaneEnd::Failed(t, _)) => {
+                failed += 1;
+                last = last.max(t);
+            }
+            None => running += 1,
+        }
+    }
+    let mut parts = Vec::new();
+    for (count, what) in [
+        (done, "done"),
+        (cancelled, "cancelled"),
+        (failed, "failed"),
+        (running, "never ended"),
+    ] {
+        if count > 0 {
+            parts.push(format!("{count} {what}"));
+        }
+    }
+    let mut text = parts.join(", ");
+    if done + cancelled + failed > 0 {
+        text.push_str(&format!(", the last at {}", seconds(last)));
+    }
+    text
 }
 
 /// The chart as a string (for tests and callers that want it whole).

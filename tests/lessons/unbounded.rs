@@ -287,3 +287,32 @@ fn live_a_spawned_job_can_be_cancelled_but_a_buffered_one_cannot() {
         Some(s(0.4))
     );
 }
+
+/// `lanes run unbounded` prints a chart a person can read: each half's first
+/// and last five jobs, and one line for the 9,990 between, counted.
+#[test]
+fn the_text_chart_folds_each_half_to_its_ends() {
+    let chart = lanes::render::text::render(&run("unbounded", &[]));
+    assert!(
+        chart.lines().count() < 80,
+        "{} lines",
+        chart.lines().count()
+    );
+    assert_eq!(chart.matches("9990 more lanes, not drawn").count(), 2);
+    assert!(
+        chart.contains("9990 more: 9990 done, the last at 0.1 s"),
+        "{chart}"
+    );
+    assert!(
+        chart.contains("9990 more: 9990 done, the last at 10.1 s"),
+        "{chart}"
+    );
+    for job in ["job 5 ", "job 9996 "] {
+        assert_eq!(
+            chart.matches(job).count(),
+            4,
+            "{job}: chart and lanes, both halves"
+        );
+    }
+    assert!(!chart.contains("job 6 "), "{chart}");
+}
