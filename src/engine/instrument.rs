@@ -76,10 +76,8 @@ struct SpanTable {
     /// The runner is making a timer of its own (see `own_timer`).
     in_driver: bool,
     /// `Sleep 100ms`, made once per duration: a lesson may start thousands
-    /// of sleeps of the same length. The last one made is kept apart, as a
-    /// loop sleeps for the same time over and over.
+    /// of sleeps of the same length.
     sleep_labels: HashMap<u64, TextId, FixedState>,
-    last_sleep_label: Option<(u64, TextId)>,
     /// Whether each `poll_op` callsite says ready, by its metadata's
     /// address (see `SpanTable::is_ready`).
     ready_callsites: HashMap<usize, bool, FixedState>,
@@ -476,22 +474,7 @@ impl SpanTable {
         let text = match &*resource.concrete_type {
             "Sleep" => match resource.duration_ms {
                 Some(ms) => {
-                    let label = match self.last_sleep_label {
-                        Some((last, label)) if last == ms => label,
-                        _ => {
-                            let label = match self.sleep_labels.get(&ms) {
-                                Some(&label) => label,
-                                None => {
-                                    let label = recorder::with(|r| {
-                                        r.label(&format!("Sleep {}", format_ms(ms)))
-                                    })?;
-                                    *self.sleep_labels.entry(ms).or_insert(label)
-                                }
-                            };
-                            self.last_sleep_label = Some((ms, label));
-                            label
-                        }
-                    };
+                    let label = sleep_label(&mut self.sleep_labels, ms)?;
                     resource.label = Some(label);
                     return Some((label, line, lock));
                 }
@@ -526,6 +509,16 @@ fn lesson_caller(lesson_file: &'static str) -> Option<u32> {
             None
         }
     })
+}
+
+/// The label of a sleep of `ms`, made the first time that duration is seen.
+fn sleep_label(labels: &mut HashMap<u64, TextId, FixedState>, ms: u64) -> Option<TextId> {
+    if let Some(&label) = labels.get(&ms) {
+        return Some(label);
+    }
+    let label = recorder::with(|r| r.label(&format!("Sleep {}", format_ms(ms))))?;
+    labels.insert(ms, label);
+    Some(label)
 }
 
 /// `500ms`, `2s`, `1.5s`.
