@@ -70,15 +70,7 @@ impl Signals {
     }
 
     pub fn finished(&self) -> Option<EndReason> {
-        const REASONS: [EndReason; 6] = [
-            EndReason::Finished,
-            EndReason::Stalled,
-            EndReason::Hung,
-            EndReason::Stopped,
-            EndReason::TimeLimit,
-            EndReason::TraceLimit,
-        ];
-        REASONS
+        EndReason::ALL
             .get(self.finish.load(Ordering::Acquire) as usize)
             .copied()
     }

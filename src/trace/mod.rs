@@ -33,6 +33,19 @@ pub enum Level {
 }
 
 impl Level {
+    pub const ALL: [Level; 5] = [
+        Level::Error,
+        Level::Warn,
+        Level::Info,
+        Level::Debug,
+        Level::Trace,
+    ];
+
+    /// The level a trace names (`"warn"`), as [`Level::as_str`] writes it.
+    pub fn parse(name: &str) -> Option<Level> {
+        Self::ALL.into_iter().find(|level| level.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Error => "error",
@@ -62,6 +75,22 @@ pub enum EndReason {
 }
 
 impl EndReason {
+    /// Every reason, in declaration order (`reason as usize` indexes it).
+    pub const ALL: [EndReason; 6] = [
+        EndReason::Finished,
+        EndReason::Stalled,
+        EndReason::Hung,
+        EndReason::Stopped,
+        EndReason::TimeLimit,
+        EndReason::TraceLimit,
+    ];
+
+    /// The reason a trace names (`"time limit"`), as [`EndReason::as_str`]
+    /// writes it.
+    pub fn parse(name: &str) -> Option<EndReason> {
+        Self::ALL.into_iter().find(|reason| reason.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EndReason::Finished => "finished",

@@ -247,16 +247,11 @@ impl Reader {
                     None => None,
                 };
                 let level = match line.level.as_deref() {
-                    Some("error") => Level::Error,
-                    Some("warn") => Level::Warn,
-                    Some("info") => Level::Info,
-                    Some("debug") => Level::Debug,
-                    Some("trace") => Level::Trace,
-                    Some(other) => {
-                        return Err(fail(format!(
-                            "level '{other}' is not one of error, warn, info, debug, trace"
-                        )));
-                    }
+                    Some(name) => Level::parse(name).ok_or_else(|| {
+                        fail(format!(
+                            "level '{name}' is not one of error, warn, info, debug, trace"
+                        ))
+                    })?,
                     None => return Err(fail("a \"log\" event needs a \"level\"".into())),
                 };
                 let detail = text_of("detail", &line.detail)?;
@@ -281,17 +276,12 @@ impl Reader {
             }
             "end" => {
                 let reason = match line.reason.as_deref() {
-                    Some("finished") => EndReason::Finished,
-                    Some("stalled") => EndReason::Stalled,
-                    Some("hung") => EndReason::Hung,
-                    Some("stopped") => EndReason::Stopped,
-                    Some("time limit") => EndReason::TimeLimit,
-                    Some("trace limit") => EndReason::TraceLimit,
-                    Some(other) => {
-                        return Err(fail(format!(
-                            "reason '{other}' is not one of finished, stalled, hung, stopped, time limit, trace limit"
-                        )));
-                    }
+                    Some(name) => EndReason::parse(name).ok_or_else(|| {
+                        fail(format!(
+                            "reason '{name}' is not one of finished, stalled, hung, stopped, \
+                             time limit, trace limit"
+                        ))
+                    })?,
                     None => return Err(fail("an \"end\" event needs a \"reason\"".into())),
                 };
                 self.ended = Some(number);
