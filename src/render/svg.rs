@@ -230,29 +230,13 @@ fn lane_row(
             continue;
         }
         group = match &span.state {
-            SpanState::Queued => group.add(
-                Line::new()
-                    .set("x1", x1)
-                    .set("y1", mid)
-                    .set("x2", x2)
-                    .set("y2", mid)
-                    .set("stroke", palette.faint)
-                    .set("stroke-width", 2)
-                    .set("stroke-dasharray", "1 4")
-                    .set("stroke-linecap", "round"),
-            ),
-            SpanState::Running => group.add(bar(x1, x2, mid, 16.0).set("fill", palette.running)),
+            SpanState::Queued => group.add(state_shape(Shape::Queued, x1, x2, mid, palette)),
+            SpanState::Running => group.add(state_shape(Shape::Running, x1, x2, mid, palette)),
             SpanState::Awaiting { on, .. } if is_timer_wait(on) => group
-                .add(bar(x1, x2, mid, 10.0).set("fill", palette.timer))
+                .add(state_shape(Shape::Timer, x1, x2, mid, palette))
                 .add(wait_label(on, x1, x2, mid, palette.timer_text)),
             SpanState::Awaiting { on, .. } => group
-                .add(
-                    bar(x1 + 0.5, x2 - 0.5, mid, 10.0)
-                        .set("fill", palette.waiting_fill)
-                        .set("stroke", palette.waiting)
-                        .set("stroke-width", 1)
-                        .set("stroke-dasharray", "3 2"),
-                )
+                .add(state_shape(Shape::Waiting, x1, x2, mid, palette))
                 .add(wait_label(on, x1, x2, mid, palette.ink)),
         };
     }
@@ -271,12 +255,7 @@ fn lane_row(
         let x = scale.x(scale.end_us);
         let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
         group = group
-            .add(
-                bar(x, x + 18.0, mid, 10.0)
-                    .set("fill", palette.waiting_fill)
-                    .set("stroke", palette.waiting)
-                    .set("stroke-dasharray", "3 2"),
-            )
+            .add(state_shape(Shape::Waiting, x, x + 18.0, mid, palette))
             .add(note(
                 &format!("still waiting on {on}{at}"),
                 x + 24.0,
@@ -291,6 +270,42 @@ fn lane_row(
 fn still_waiting(trace: &Trace, lane: LaneId) -> Option<SpanState> {
     let last = trace.spans(lane).pop()?;
     (last.to_us.is_none()).then_some(last.state)
+}
+
+/// The shapes of the states a lane is in between its spawn and its end.
+#[derive(Clone, Copy)]
+enum Shape {
+    Running,
+    Timer,
+    Waiting,
+    Queued,
+}
+
+/// A state's shape from `x1` to `x2`, centred on `mid`: the same in the
+/// rows and in the legend.
+fn state_shape(shape: Shape, x1: f64, x2: f64, mid: f64, palette: &Palette) -> Box<dyn svg::Node> {
+    match shape {
+        Shape::Running => Box::new(bar(x1, x2, mid, 16.0).set("fill", palette.running)),
+        Shape::Timer => Box::new(bar(x1, x2, mid, 10.0).set("fill", palette.timer)),
+        Shape::Waiting => Box::new(
+            bar(x1 + 0.5, x2 - 0.5, mid, 10.0)
+                .set("fill", palette.waiting_fill)
+                .set("stroke", palette.waiting)
+                .set("stroke-width", 1)
+                .set("stroke-dasharray", "3 2"),
+        ),
+        Shape::Queued => Box::new(
+            Line::new()
+                .set("x1", x1)
+                .set("y1", mid)
+                .set("x2", x2)
+                .set("y2", mid)
+                .set("stroke", palette.faint)
+                .set("stroke-width", 2)
+                .set("stroke-dasharray", "1 4")
+                .set("stroke-linecap", "round"),
+        ),
+    }
 }
 
 fn bar(x1: f64, x2: f64, mid: f64, height: f64) -> Rectangle {
@@ -318,6 +333,7 @@ fn wait_label(on: &str, x1: f64, x2: f64, mid: f64, fill: &str) -> Group {
     )
 }
 
+#[derive(Clone, Copy)]
 enum EndShape {
     Done,
     Cancelled,
@@ -444,54 +460,17 @@ fn run_end(trace: &Trace, scale: &Scale, rows: usize, palette: &Palette) -> Grou
 
 /// One sample of each shape, with what it means, in a line.
 fn legend(y: f64, palette: &Palette) -> Group {
-    let dashed_line = |a: f64, b: f64| {
-        Line::new()
-            .set("x1", a)
-            .set("y1", y)
-            .set("x2", b)
-            .set("y2", y)
-            .set("stroke", palette.faint)
-            .set("stroke-width", 2)
-            .set("stroke-dasharray", "1 4")
-            .set("stroke-linecap", "round")
-    };
+    let state = |shape| move |x: f64| Group::new().add(state_shape(shape, x, x + 24.0, y, palette));
+    let end = |shape| move |x: f64| end_shape(shape, x + 12.0, y, palette);
     type Sample<'a> = Box<dyn Fn(f64) -> Group + 'a>;
     let shapes: [(&str, Sample); 7] = [
-        (
-            "running",
-            Box::new(|x| Group::new().add(bar(x, x + 24.0, y, 16.0).set("fill", palette.running))),
-        ),
-        (
-            "waiting on a timer",
-            Box::new(|x| Group::new().add(bar(x, x + 24.0, y, 10.0).set("fill", palette.timer))),
-        ),
-        (
-            "waiting on something else",
-            Box::new(|x| {
-                Group::new().add(
-                    bar(x, x + 24.0, y, 10.0)
-                        .set("fill", palette.waiting_fill)
-                        .set("stroke", palette.waiting)
-                        .set("stroke-dasharray", "3 2"),
-                )
-            }),
-        ),
-        (
-            "not polled yet",
-            Box::new(|x| Group::new().add(dashed_line(x, x + 24.0))),
-        ),
-        (
-            "done",
-            Box::new(|x| end_shape(EndShape::Done, x + 12.0, y, palette)),
-        ),
-        (
-            "cancelled",
-            Box::new(|x| end_shape(EndShape::Cancelled, x + 12.0, y, palette)),
-        ),
-        (
-            "failed",
-            Box::new(|x| end_shape(EndShape::Failed, x + 12.0, y, palette)),
-        ),
+        ("running", Box::new(state(Shape::Running))),
+        ("waiting on a timer", Box::new(state(Shape::Timer))),
+        ("waiting on something else", Box::new(state(Shape::Waiting))),
+        ("not polled yet", Box::new(state(Shape::Queued))),
+        ("done", Box::new(end(EndShape::Done))),
+        ("cancelled", Box::new(end(EndShape::Cancelled))),
+        ("failed", Box::new(end(EndShape::Failed))),
     ];
     let mut group = Group::new().set("class", "legend");
     let mut x = MARGIN;
