@@ -909,3 +909,41 @@ fn an_rwlock_is_held_by_every_reader_and_then_by_the_writer_alone() {
     assert_eq!(trace.lock_holders(lock, 120_000), [(writer, 100_000)]);
     assert_eq!(trace.lock_holders(lock, 150_000), []);
 }
+
+/// A sleep is read from its resource span and its one "pending" event;
+/// the timer's "ready" events are switched off once seen. Every run after
+/// that must still see every sleep, with its length: a plain
+/// sleep, an interval's tick (tokio names it), a sleep reset to a new
+/// deadline, and a `select!` of two sleeps (the lane waits on both; the
+/// one polled last names the wait).
+#[test]
+fn sleeps_are_seen_run_after_run() {
+    for _ in 0..3 {
+        let trace = run(|_| async {
+            sleep(ms(100)).await;
+            let mut ticks = tokio::time::interval(ms(50));
+            ticks.tick().await;
+            ticks.tick().await;
+            let reset = sleep(ms(10));
+            tokio::pin!(reset);
+            reset.as_mut().reset(tokio::time::Instant::now() + ms(70));
+            reset.await;
+            tokio::select! {
+                _ = sleep(ms(30)) => {}
+                _ = sleep(ms(500)) => {}
+            }
+        });
+        let main = named(&trace, "main");
+        let waits: Vec<(u64, &str)> = trace.waits(main).iter().map(|w| (w.0, w.1)).collect();
+        assert_eq!(
+            waits,
+            [
+                (0, "Sleep 100ms"),
+                (100_000, "Interval::tick"),
+                (150_000, "Sleep 70ms"),
+                (220_000, "Sleep 30ms"),
+            ]
+        );
+        assert_eq!(trace.end(), Some((250_000, EndReason::Finished)));
+    }
+}

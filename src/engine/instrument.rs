@@ -6,15 +6,17 @@
 //! - the lesson's log lines (`info!` and friends), which become `log` events.
 //!
 //! Everything else tokio emits (notably the per-task poll spans, which cost
-//! tokio-console about 2 µs a poll) is switched off at the callsite.
-//!
-//! A sleep alone opens, enters, exits and closes about twenty spans, so the
-//! span table is on the hot path of every lane that waits. The lesson
-//! runtime is one thread and this subscriber is that thread's default, so
-//! the table is a thread-local: no lock, no atomics.
+//! tokio-console about 2 µs a poll) is switched off at the callsite, and so
+//! are the parts of a sleep's instrumentation that say nothing new (see
+//! `LessonSubscriber::wanted` and `quieten`). A sleep still makes, enters
+//! and leaves twice, and closes a span, and sends two events: that is on
+//! the hot path of every lane that waits. A lesson runtime is one thread,
+//! so the span table is a thread-local: no lock, no atomics.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use foldhash::fast::FixedState;
 use std::fmt::{self, Write as _};
@@ -29,13 +31,13 @@ use std::borrow::Cow;
 use super::recorder;
 use crate::trace::{Level, TextId};
 
-/// The lesson thread's subscriber. Its state is the thread's `TABLE`; a
-/// span touched from another thread (dropped there, say) finds that
-/// thread's empty table and is left alone.
+/// The lesson subscriber. Its state is the thread's `TABLE`; a span
+/// touched from another thread (dropped there, say) is not that thread's
+/// table's, and is left alone.
 pub(crate) struct LessonSubscriber(());
 
 thread_local! {
-    static TABLE: RefCell<SpanTable> = RefCell::new(SpanTable::default());
+    static TABLE: RefCell<SpanTable> = RefCell::new(SpanTable::new());
 }
 
 /// Runs `f` on this thread's span table. A re-entrant call (a span closed
@@ -59,12 +61,16 @@ pub(crate) fn own_timer<T>(make: impl FnOnce() -> T) -> T {
     timer
 }
 
-/// Live spans in a slab. A span's id is its slot + 1, shifted left to make
-/// room for its `Tag` in the two low bits, so that entering and leaving a
-/// span, done about eight times a sleep, never reads the slab. A closed
-/// span's slot is reused (tracing allows ids to be reused once closed).
+/// Live spans in a slab. A span's id is, from the low bits up: its `Tag`
+/// (2 bits), so that entering and leaving a span never reads the slab; its
+/// slot + 1 (38 bits); and its table's number (24 bits), so that a span
+/// met by another thread's table, or by a later run's, is not taken for
+/// one of its own. A closed span's slot is reused (tracing allows ids to
+/// be reused once closed).
 #[derive(Default)]
 struct SpanTable {
+    /// This table's number, in the id's high bits (see `TABLE_SHIFT`).
+    number: u64,
     slots: Vec<Option<SpanRecord>>,
     free: Vec<usize>,
     /// Ids of the spans entered on the lesson thread, innermost last.
@@ -81,6 +87,8 @@ struct SpanTable {
     /// Whether each `poll_op` callsite says ready, by its metadata's
     /// address (see `SpanTable::is_ready`).
     ready_callsites: HashMap<usize, bool, FixedState>,
+    /// Callsites were quietened: tracing must be told at the next park.
+    quiet_callsites_due: bool,
     last_file: LastFile,
 }
 
@@ -116,9 +124,9 @@ impl Tag {
     }
 }
 
-fn slot_of(id: u64) -> Option<usize> {
-    ((id >> 2) as usize).checked_sub(1)
-}
+/// Where a span id's table number starts.
+const TABLE_SHIFT: u32 = 40;
+const SLOT_MASK: u64 = (1 << TABLE_SHIFT) - 1;
 
 struct SpanRecord {
     refs: usize,
@@ -198,6 +206,8 @@ enum Polled {
     Waits((TextId, Option<u32>, Option<TextId>)),
     /// The lane being polled took this lock or permit.
     Took(TextId),
+    /// A timer said ready: of no use, and its callsite can be switched off.
+    TimerReady,
 }
 
 /// Names tokio gives its resources and operations: kept without allocating.
@@ -229,17 +239,35 @@ const ASYNC_OP: &str = "runtime.resource.async_op";
 const POLL_OP: &str = "runtime::resource::poll_op";
 const STATE_UPDATE: &str = "runtime::resource::state_update";
 const OP_STATE_UPDATE: &str = "runtime::resource::async_op::state_update";
+/// Where tokio's `Sleep` lives, by its callsites' module path.
+const TIMER_MODULE: &str = "tokio::time::sleep";
+
+/// Makes this thread's lesson runs seen, with a fresh table. The
+/// subscriber is the process's global default when it can be (no other
+/// was set): tracing reaches a global one without a thread-local lookup
+/// and spans made under it carry no reference count, which is most of
+/// what tracing itself costs a sleep. Otherwise it is this thread's
+/// default, for as long as the guard lives. Either way it is stateless:
+/// its table belongs to the thread.
+pub(crate) fn install() -> Option<tracing::subscriber::DefaultGuard> {
+    static GLOBAL: OnceLock<bool> = OnceLock::new();
+    with_table(|table| *table = SpanTable::new());
+    let global = *GLOBAL
+        .get_or_init(|| tracing::subscriber::set_global_default(LessonSubscriber(())).is_ok());
+    (!global).then(|| tracing::subscriber::set_default(LessonSubscriber(())))
+}
 
 impl LessonSubscriber {
-    /// The subscriber for a run on this thread, with a fresh table.
-    pub(crate) fn new() -> Self {
-        with_table(|table| *table = SpanTable::default());
-        LessonSubscriber(())
-    }
-
     fn wanted(meta: &Metadata<'_>) -> bool {
         if meta.is_span() {
-            matches!(meta.name(), RESOURCE | ASYNC_OP)
+            match meta.name() {
+                RESOURCE => true,
+                // A sleep is waited on directly: its resource span says all
+                // a lane shows of it (type, line, duration), and its
+                // async-op span would double every sleep's span traffic.
+                ASYNC_OP => meta.module_path() != Some(TIMER_MODULE),
+                _ => false,
+            }
         } else {
             let target = meta.target();
             target == POLL_OP
@@ -250,7 +278,63 @@ impl LessonSubscriber {
     }
 }
 
+/// `poll_op` callsites of the timer that say "ready", by address: three of
+/// a sleep's four `poll_op` events, and of no use (a sleep takes no lock).
+/// Tokio writes `is_ready` as a literal, so a callsite's first event tells
+/// which it is; from then on it is switched off in every thread.
+static QUIET_CALLSITES: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
+fn callsite_address(meta: &'static Metadata<'static>) -> usize {
+    meta as *const Metadata<'static> as usize
+}
+
+fn is_quiet(meta: &'static Metadata<'static>) -> bool {
+    let quiet = QUIET_CALLSITES.lock().unwrap_or_else(|e| e.into_inner());
+    quiet.contains(&callsite_address(meta))
+}
+
+/// Switches callsite `meta` off for good, from the next park on (see
+/// `switch_off_quiet_callsites`).
+fn quieten(meta: &'static Metadata<'static>) {
+    let mut quiet = QUIET_CALLSITES.lock().unwrap_or_else(|e| e.into_inner());
+    let address = callsite_address(meta);
+    if !quiet.contains(&address) {
+        quiet.push(address);
+        with_table(|table| table.quiet_callsites_due = true);
+    }
+}
+
+/// Makes tracing ask again which callsites are wanted, if some were
+/// quietened since the last time. Tracing caches each callsite's interest;
+/// rebuilding that cache is its documented way to change it, and happens a
+/// few times a process at most. Called at a park, never inside a tracing
+/// callback: a rebuild from there would find no subscriber, and switch
+/// every callsite off.
+pub(crate) fn switch_off_quiet_callsites() {
+    if with_table(|table| std::mem::take(&mut table.quiet_callsites_due)) == Some(true) {
+        tracing_core::callsite::rebuild_interest_cache();
+    }
+}
+
 impl SpanTable {
+    /// An empty table, numbered apart from every other made so far.
+    fn new() -> Self {
+        static TABLES: AtomicU64 = AtomicU64::new(0);
+        let number = TABLES.fetch_add(1, Ordering::Relaxed) + 1;
+        SpanTable {
+            number: (number & ((1 << (64 - TABLE_SHIFT)) - 1)) << TABLE_SHIFT,
+            ..SpanTable::default()
+        }
+    }
+
+    /// The slot of span `id`, if it is one of this table's.
+    fn slot_of(&self, id: u64) -> Option<usize> {
+        if id & !SLOT_MASK != self.number {
+            return None;
+        }
+        (((id & SLOT_MASK) >> 2) as usize).checked_sub(1)
+    }
+
     fn insert(&mut self, record: SpanRecord) -> u64 {
         let tag = Tag::of(&record.kind) as u64;
         let slot = match self.free.pop() {
@@ -263,15 +347,16 @@ impl SpanTable {
                 self.slots.len() - 1
             }
         };
-        ((slot as u64 + 1) << 2) | tag
+        self.number | ((slot as u64 + 1) << 2) | tag
     }
 
     fn get(&self, id: u64) -> Option<&SpanRecord> {
-        self.slots.get(slot_of(id)?)?.as_ref()
+        self.slots.get(self.slot_of(id)?)?.as_ref()
     }
 
     fn get_mut(&mut self, id: u64) -> Option<&mut SpanRecord> {
-        self.slots.get_mut(slot_of(id)?)?.as_mut()
+        let slot = self.slot_of(id)?;
+        self.slots.get_mut(slot)?.as_mut()
     }
 
     /// What a `poll_op` event says of the operation: ready or not. Tokio
@@ -306,7 +391,7 @@ impl SpanTable {
             self.live_timers -= 1;
         }
         // Dropped where it lies rather than moved out: records are large.
-        if let Some(slot) = slot_of(id) {
+        if let Some(slot) = self.slot_of(id) {
             self.slots[slot] = None;
             self.free.push(slot);
         }
@@ -355,13 +440,14 @@ impl SpanTable {
         found.copied()
     }
 
-    /// The innermost entered async op.
-    fn innermost_op(&self) -> Option<u64> {
+    /// The innermost entered async op, or resource waited on directly (a
+    /// sleep, whose async op is left off: see `wanted`).
+    fn innermost_wait(&self) -> Option<u64> {
         let found = self
             .stack
             .iter()
             .rev()
-            .find(|&&id| matches!(Tag::of_id(id), Tag::AsyncOp | Tag::LockingOp));
+            .find(|&&id| Tag::of_id(id) != Tag::Other);
         found.copied()
     }
 
@@ -394,7 +480,7 @@ impl SpanTable {
     /// at every ready poll of every operation, so it answers from the
     /// stack alone for those that take none (a sleep, a receive).
     fn lock_taken(&mut self) -> Option<TextId> {
-        let op = self.innermost_op()?;
+        let op = self.innermost_wait()?;
         if Tag::of_id(op) != Tag::LockingOp {
             return None;
         }
@@ -404,66 +490,44 @@ impl SpanTable {
     /// The semaphore whose permits were just handed to the innermost async
     /// op, when it belongs to another lane than the one being polled.
     fn permits_handed_over(&mut self) -> Option<TextId> {
-        let op = self.innermost_op()?;
+        let op = self.innermost_wait()?;
         let current = recorder::with(|r| r.current_lane()).flatten();
         self.op_lock(op, |owner| owner.is_some() && owner != current)
     }
 
-    /// What a lane waiting in the innermost async op waits on: its label
-    /// (interned by the recorder, cached on the resource) and line.
+    /// What a lane waiting in the innermost async op (or sleep) waits on:
+    /// its label (interned by the recorder, cached on the resource), line
+    /// and lock.
     fn wait_target(&mut self) -> Option<(TextId, Option<u32>, Option<TextId>)> {
-        let op = self.innermost_op()?;
-        let is_sleep = self
-            .get(op)
-            .and_then(|rec| self.get(rec.parent?))
-            .is_some_and(
-                |rec| matches!(&rec.kind, SpanKind::Resource(r) if r.concrete_type == "Sleep"),
-            );
-        let rec = self.get_mut(op)?;
-        let (
-            SpanKind::AsyncOp {
-                source,
-                takes_lock: waits_for_lock,
-                caller,
-                owner,
-            },
-            Some(parent),
-        ) = (&mut rec.kind, rec.parent)
-        else {
-            return None;
+        let waited = self.innermost_wait()?;
+        let (resource, line, takes_lock) = match Tag::of_id(waited) {
+            // A sleep: tokio says where it is awaited.
+            Tag::Resource => (waited, None, false),
+            _ => {
+                let (resource, line, takes_lock) = self.awaiting_op(waited)?;
+                (resource, Some(line), takes_lock)
+            }
         };
-        if owner.is_none() {
-            *owner = recorder::with(|r| r.current_lane()).flatten();
-        }
-        let waits_for_lock = *waits_for_lock;
-        // Tokio says where a sleep is awaited, but of a lock, a permit or a
-        // channel only where it was made: the awaiting line is found once
-        // per operation, in the lesson's own frames.
-        let awaited_at = match caller {
-            _ if is_sleep => None,
-            Some(line) => *line,
-            None => *caller.insert(recorder::with(|r| r.lesson_file()).and_then(lesson_caller)),
+        let resource_slot = self.slot_of(resource)?;
+        let source = match &self.get(waited)?.kind {
+            SpanKind::AsyncOp { source, .. } => source.clone(),
+            _ => Cow::Borrowed(""),
         };
-        let source = source.clone();
         let Some(SpanRecord {
             kind: SpanKind::Resource(resource),
             ..
-        }) = self.slots.get_mut(slot_of(parent)?)?
+        }) = self.slots.get_mut(resource_slot)?
         else {
             return None;
         };
         if resource.internal {
             return None;
         }
-        // A sleep's location is where it is awaited; a lock's or a
-        // semaphore's is where it was created, which would mark the wrong
-        // line: for those, the line found in the lesson's frames.
-        let line = if is_sleep {
-            resource.lesson_line
-        } else {
-            awaited_at
-        };
-        let lock = if waits_for_lock {
+        // A lock's or a semaphore's location is where it was created, which
+        // would mark the wrong line: for those, the line found in the
+        // lesson's frames.
+        let line = line.unwrap_or(resource.lesson_line);
+        let lock = if takes_lock {
             resource.lock_name()
         } else {
             None
@@ -487,6 +551,35 @@ impl SpanTable {
         let label = recorder::with(|r| r.label(&text))?;
         resource.label = Some(label);
         Some((label, line, lock))
+    }
+
+    /// Async op `op` goes pending: it is the current lane's from now on.
+    /// Returns its resource, the lesson line awaiting it, and whether it
+    /// takes a lock. Tokio says where a lock, a permit or a channel was
+    /// made, not where it is awaited: that line is found once per
+    /// operation, in the lesson's own frames.
+    fn awaiting_op(&mut self, op: u64) -> Option<(u64, Option<u32>, bool)> {
+        let rec = self.get_mut(op)?;
+        let (
+            SpanKind::AsyncOp {
+                takes_lock,
+                caller,
+                owner,
+                ..
+            },
+            Some(parent),
+        ) = (&mut rec.kind, rec.parent)
+        else {
+            return None;
+        };
+        if owner.is_none() {
+            *owner = recorder::with(|r| r.current_lane()).flatten();
+        }
+        let line = match caller {
+            Some(line) => *line,
+            None => *caller.insert(recorder::with(|r| r.lesson_file()).and_then(lesson_caller)),
+        };
+        Some((parent, line, *takes_lock))
     }
 }
 
@@ -534,7 +627,7 @@ pub(crate) fn format_ms(ms: u64) -> String {
 
 impl Subscriber for LessonSubscriber {
     fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
-        if Self::wanted(meta) {
+        if Self::wanted(meta) && !is_quiet(meta) {
             Interest::always()
         } else {
             Interest::never()
@@ -608,10 +701,14 @@ impl Subscriber for LessonSubscriber {
             POLL_OP => {
                 let polled = with_table(|table| match table.is_ready(event) {
                     Some(false) => table.wait_target().map(Polled::Waits),
+                    Some(true) if meta.module_path() == Some(TIMER_MODULE) => {
+                        Some(Polled::TimerReady)
+                    }
                     Some(true) => table.lock_taken().map(Polled::Took),
                     None => None,
                 });
                 match polled.flatten() {
+                    Some(Polled::TimerReady) => quieten(meta),
                     Some(Polled::Waits((label, line, lock))) => {
                         recorder::with(|r| r.note_wait_id(label, line, lock));
                     }

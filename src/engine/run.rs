@@ -11,7 +11,6 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::driver::{Driver, Pacing};
-use super::instrument::LessonSubscriber;
 use super::knobs::Knobs;
 use super::lane::LaneExt;
 use super::outcome::LessonOutcome;
@@ -333,7 +332,7 @@ fn lesson_thread(
     command_rx: Receiver<Command>,
     signals: Arc<Signals>,
 ) {
-    let _subscriber = tracing::subscriber::set_default(LessonSubscriber::new());
+    let _subscriber = super::instrument::install();
     let stall_detection = spec.clock == Clock::Virtual;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -466,6 +465,7 @@ fn lesson_thread(
 
 /// Runs each time the lesson's runtime runs out of work at an instant.
 fn before_park(stall_detection: bool) {
+    super::instrument::switch_off_quiet_callsites();
     recorder::with(|r| {
         r.flush();
         r.signals.idle();
