@@ -6,20 +6,20 @@
 //! runtime with a paused clock, bare and as lanes under the recorder. `sleep`
 //! is the same with a 1 ms sleep instead of a yield, so that every poll
 //! changes the lane's state and records two events (and tokio reports each
-//! sleep's resource spans to the recorder).
+//! sleep's resource span and two of its events to the recorder).
 //!
 //! Criterion's times include what a run costs once (a runtime, a thread,
 //! the lanes); the figures printed at the end leave it out: each is the
 //! difference between runs of 1,000 and of 1 poll a task, divided by the
 //! polls between them. Beside them, the same for bare tokio under a
-//! subscriber that takes the same spans and events and does nothing with
-//! them: what tokio's own instrumentation costs, which no recorder can
-//! go below.
+//! subscriber that takes the same callsites as the recorder (by
+//! `takes_callsite`) and does nothing with them: what tokio's own
+//! instrumentation costs, which no recorder can go below.
 
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use lanes::engine::{Knobs, RunSpec, run_headless};
+use lanes::engine::{Knobs, RunSpec, run_headless, takes_callsite};
 use lanes::prelude::*;
 
 const TASKS: usize = 100;
@@ -29,7 +29,7 @@ fn bare(yield_or_sleep: bool) {
     bare_polls(yield_or_sleep, POLLS)
 }
 
-/// Wants what the lesson subscriber wants, and does nothing with it.
+/// Takes what the lesson subscriber takes, and does nothing with it.
 struct DoNothing;
 
 impl tracing::Subscriber for DoNothing {
@@ -37,21 +37,14 @@ impl tracing::Subscriber for DoNothing {
         &self,
         meta: &'static tracing::Metadata<'static>,
     ) -> tracing::subscriber::Interest {
-        if self.enabled(meta) {
+        if takes_callsite(meta) {
             tracing::subscriber::Interest::always()
         } else {
             tracing::subscriber::Interest::never()
         }
     }
-    fn enabled(&self, meta: &tracing::Metadata<'_>) -> bool {
-        if meta.is_span() {
-            matches!(
-                meta.name(),
-                "runtime.resource" | "runtime.resource.async_op"
-            )
-        } else {
-            meta.target().starts_with("runtime::resource::")
-        }
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
     }
     fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
         tracing::span::Id::from_u64(1)

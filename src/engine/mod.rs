@@ -15,6 +15,7 @@ mod signals;
 
 pub use cancel::{CancelBy, Refusal};
 pub use driver::{HEADLESS_TIME_LIMIT, Pacing};
+pub use instrument::takes_callsite;
 pub use knobs::Knobs;
 pub use lane::{Awaiting, Cancellable, Lane, LaneExt};
 pub use outcome::{LessonOutcome, Outcome};
