@@ -947,3 +947,21 @@ fn sleeps_are_seen_run_after_run() {
         assert_eq!(trace.end(), Some((250_000, EndReason::Finished)));
     }
 }
+
+/// A run granted time up to the very instant its lesson ends comes to rest
+/// with its end, never just before it, however its threads happen to run:
+/// a recording draws each frame once the run has settled, and must draw
+/// the same frame every time. (The driver's grant and the lesson's last
+/// timers then fire on the same tick, in either order.)
+#[test]
+fn a_run_granted_up_to_its_end_settles_only_once_ended() {
+    for _ in 0..100 {
+        let mut playback = Playback::new(two_sleepers(), true);
+        playback.tick(ms(3_000));
+        assert!(playback.settle(WALL), "the run never settled");
+        assert_eq!(
+            playback.trace().end(),
+            Some((3_000_000, EndReason::Finished))
+        );
+    }
+}

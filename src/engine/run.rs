@@ -468,19 +468,21 @@ fn before_park(stall_detection: bool) {
     super::instrument::switch_off_quiet_callsites();
     recorder::with(|r| {
         r.flush();
-        r.signals.idle();
         r.signals.watchdog.set_idle(true);
-        if !stall_detection || r.is_sealed() || r.signals.finished().is_some() {
-            return;
-        }
         // Nothing runnable, no lesson timer that could fire: nothing can
-        // ever wake the lanes that are left.
-        if super::instrument::live_timers() <= 0 {
+        // ever wake the lanes that are left. Found before the run is said
+        // to be at rest, so that it rests with its end (see `idle`).
+        let stalled = stall_detection
+            && !r.is_sealed()
+            && r.signals.finished().is_none()
+            && super::instrument::live_timers() <= 0;
+        if stalled {
             let message = r.describe_stall();
             r.runner_log(Level::Error, &message);
             r.flush();
             r.signals.finish(EndReason::Stalled);
         }
+        r.signals.idle();
     });
 }
 

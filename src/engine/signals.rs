@@ -100,7 +100,11 @@ impl Signals {
     /// recorded: if the driver waits, the run is settled.
     pub fn idle(&self) {
         let commands = self.waiting_after.swap(NOT_WAITING, Ordering::AcqRel);
-        if commands != NOT_WAITING {
+        // A run that is ending comes to rest with its end event, which the
+        // reader waits for instead (`Run::settled` is true once it is
+        // over). Settled now, a frame could be drawn just before the end
+        // or just after it, as threads happen to run.
+        if commands != NOT_WAITING && self.finished().is_none() {
             self.settled(commands);
         }
     }
