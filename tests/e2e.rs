@@ -672,7 +672,11 @@ fn x_cancels_a_lane_live_or_says_why_not() {
 
     // Task group: worker 5 aborted before the failure; main carries on.
     let mut tui = Tui::start("x-task-group", &["open", "task-group"], 120, 36);
-    tui.wait_until("the question", START, |s| Status::of(s).is("ready"));
+    // The lanes of time zero may come in after the question: every one
+    // must be listed before the selection is moved down to the last.
+    tui.wait_until("the question and worker 5", START, |s| {
+        Status::of(s).is("ready") && !lane_row(&s.contents(), "worker 5").is_empty()
+    });
     tui.send(&DOWN.repeat(6)); // main, worker 1 .. worker 5
     tui.send(" ");
     tui.wait_until("t past 0.2 s", SHOW, |s| {
