@@ -508,19 +508,15 @@ impl SpanTable {
     /// and lock.
     fn wait_target(&mut self) -> Option<(TextId, Option<u32>, Option<TextId>)> {
         let waited = self.innermost_wait()?;
-        let (resource, line, takes_lock) = match Tag::of_id(waited) {
+        let (resource, line, takes_lock, source) = match Tag::of_id(waited) {
             // A sleep: tokio says where it is awaited.
-            Tag::Resource => (waited, None, false),
+            Tag::Resource => (waited, None, false, Cow::Borrowed("")),
             _ => {
-                let (resource, line, takes_lock) = self.awaiting_op(waited)?;
-                (resource, Some(line), takes_lock)
+                let (resource, line, takes_lock, source) = self.awaiting_op(waited)?;
+                (resource, Some(line), takes_lock, source)
             }
         };
         let resource_slot = self.slot_of(resource)?;
-        let source = match &self.get(waited)?.kind {
-            SpanKind::AsyncOp { source, .. } => source.clone(),
-            _ => Cow::Borrowed(""),
-        };
         let Some(SpanRecord {
             kind: SpanKind::Resource(resource),
             ..
@@ -562,18 +558,18 @@ impl SpanTable {
     }
 
     /// Async op `op` goes pending: it is the current lane's from now on.
-    /// Returns its resource, the lesson line awaiting it, and whether it
-    /// takes a lock. Tokio says where a lock, a permit or a channel was
-    /// made, not where it is awaited: that line is found once per
-    /// operation, in the lesson's own frames.
-    fn awaiting_op(&mut self, op: u64) -> Option<(u64, Option<u32>, bool)> {
+    /// Returns its resource, the lesson line awaiting it, whether it takes
+    /// a lock, and its source. Tokio says where a lock, a permit or a
+    /// channel was made, not where it is awaited: that line is found once
+    /// per operation, in the lesson's own frames.
+    fn awaiting_op(&mut self, op: u64) -> Option<(u64, Option<u32>, bool, Cow<'static, str>)> {
         let rec = self.get_mut(op)?;
         let (
             SpanKind::AsyncOp {
+                source,
                 takes_lock,
                 caller,
                 owner,
-                ..
             },
             Some(parent),
         ) = (&mut rec.kind, rec.parent)
@@ -587,7 +583,7 @@ impl SpanTable {
             Some(line) => *line,
             None => *caller.insert(recorder::with(|r| r.lesson_file()).and_then(lesson_caller)),
         };
-        Some((parent, line, *takes_lock))
+        Some((parent, line, *takes_lock, source.clone()))
     }
 }
 
