@@ -533,6 +533,7 @@ impl Recorder {
     }
 
     /// The poll that just ended kept the thread for `us` of real time.
+    #[cold]
     fn blocked(&mut self, us: u64) {
         match self.clock {
             // Whole milliseconds: tokio's timers tick in milliseconds, so a
@@ -777,6 +778,7 @@ impl Recorder {
 
     /// A lane's first poll: it is either the outermost lane of a task
     /// (which its task's abort handle can cancel) or a future inside one.
+    #[cold]
     fn first_poll(&mut self, index: usize, lane: LaneId) {
         let task = if self.poll_depth == 1 {
             tokio::task::try_id()
