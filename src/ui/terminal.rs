@@ -197,25 +197,39 @@ fn moving(app: &App) -> bool {
 }
 
 fn event_loop(terminal: &mut DefaultTerminal, mut app: App, stop: &AtomicBool) -> io::Result<()> {
+    // Crossterm starts listening for resizes (SIGWINCH) the first time
+    // events are asked for: before the first frame, not whenever the
+    // reader thread gets to run, or a resize right after it is lost.
+    let _ = event::poll(Duration::ZERO);
     let input = read_input();
     let mut last = Instant::now();
     let mut looked = last;
+    let mut size = terminal.size()?;
     while !app.quit && !stop.load(Ordering::Relaxed) {
         let now = Instant::now();
         // A still screen writes nothing, so a terminal closed without a
         // hang-up signal would go unnoticed (and crossterm's reader spins
         // on it): now and then, write nothing to it. A hung-up terminal
         // refuses even that (EIO); a live one takes it, and shows nothing.
+        // And a resize whose event never came is seen here all the same.
         if now - looked >= LIVENESS {
             looked = now;
             rustix::io::write(stdout(), &[])?;
+            let now_size = terminal.size()?;
+            if now_size != size {
+                size = now_size;
+                app.redraw = true;
+            }
         }
         app.tick((now - last).min(MAX_FRAME));
         last = now;
         if app.redraw {
             app.redraw = false;
             let mut drawn = None;
-            terminal.draw(|frame| drawn = Some(view::draw(frame, &app)))?;
+            terminal.draw(|frame| {
+                size = frame.area().as_size();
+                drawn = Some(view::draw(frame, &app));
+            })?;
             if let Some(drawn) = drawn {
                 app.laid_out(drawn);
             }
