@@ -225,18 +225,13 @@ impl SpanTable {
     /// A `poll_op` callsite says `ready` (tokio writes it as a literal).
     pub(super) fn learn_ready(&mut self, meta: &'static tracing::Metadata<'static>, ready: bool) {
         let at = super::callsite_address(meta);
-        let recent = &mut self.recent_sites[recent_slot(at)];
-        let known = std::iter::once(recent).filter(|(seen, _)| *seen == at);
-        for (_, site) in self
-            .sites
-            .iter_mut()
-            .filter(|(seen, _)| *seen == at)
-            .chain(known)
-        {
-            if let Site::PollOp { ready: known, .. } = site {
-                *known = Some(ready);
-            }
+        let Some((_, site)) = self.sites.iter_mut().find(|(seen, _)| *seen == at) else {
+            return;
+        };
+        if let Site::PollOp { ready: known, .. } = site {
+            *known = Some(ready);
         }
+        self.recent_sites[recent_slot(at)] = (at, *site);
     }
 
     /// A span is made: its id.
