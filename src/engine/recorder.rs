@@ -200,6 +200,7 @@ impl Recorder {
     // ----- time -------------------------------------------------------
 
     /// Virtual microseconds since the lesson started.
+    #[inline]
     pub(crate) fn now_us(&mut self) -> u64 {
         if let Some(t) = self.frozen_us {
             return t;
@@ -280,10 +281,17 @@ impl Recorder {
     // ----- events -----------------------------------------------------
 
     fn record(&mut self, lane: Option<LaneId>, kind: EventKind) {
+        let t_us = self.now_us();
+        self.record_at(t_us, lane, kind);
+    }
+
+    /// `record` with the time read already: a lane's state change reads
+    /// the clock once for the check, the event and the lane's stamp.
+    #[inline]
+    fn record_at(&mut self, t_us: u64, lane: Option<LaneId>, kind: EventKind) {
         if self.sealed {
             return;
         }
-        let t_us = self.now_us();
         self.batch.events.push(Event { t_us, lane, kind });
         self.events += 1;
         self.signals.activity();
@@ -335,7 +343,14 @@ impl Recorder {
     /// Sends what was recorded since the last flush to the reader.
     pub(crate) fn flush(&mut self) {
         if !self.batch.is_empty() {
-            let _ = self.tx.send(std::mem::take(&mut self.batch));
+            // The next batch is most likely about as long as this one (a
+            // lesson's instants look alike): made that long at once, it
+            // is not grown, copied and grown again event by event.
+            let next = Batch {
+                texts: Vec::new(),
+                events: Vec::with_capacity(self.batch.events.len()),
+            };
+            let _ = self.tx.send(std::mem::replace(&mut self.batch, next));
         }
     }
 
@@ -399,17 +414,21 @@ impl Recorder {
         let Some(index) = self.lane_index(lane) else {
             return frame;
         };
-        let state = &self.lanes[index];
-        let first = state.shown == Shown::Queued;
-        // A re-poll at the same instant shows nothing new: the lane keeps
-        // its wait until the poll ends and says what it waits on now.
-        if first || (state.shown != Shown::Running && self.moved_on(index)) {
-            self.lanes[index].shown = Shown::Running;
-            if first {
+        match self.lanes[index].shown {
+            Shown::Running => {}
+            Shown::Queued => {
                 self.first_poll(index, lane);
+                let now = self.now_us();
+                self.show_running(index, lane, now);
             }
-            self.record(Some(lane), EventKind::Running);
-            self.stamp(index);
+            // A re-poll at the same instant shows nothing new: the lane
+            // keeps its wait until the poll ends and says what it waits on
+            // now.
+            Shown::Waiting(_) | Shown::Ended => {
+                if let Some(now) = self.moved_on(index) {
+                    self.show_running(index, lane, now);
+                }
+            }
         }
         // In a lesson that measures real time, a poll may hold the thread
         // for long: the reader must see what happened up to its start (and
@@ -421,8 +440,27 @@ impl Recorder {
         frame
     }
 
+    /// The lane runs, from `now` on.
+    fn show_running(&mut self, index: usize, lane: LaneId, now: u64) {
+        self.lanes[index].shown = Shown::Running;
+        self.record_at(now, Some(lane), EventKind::Running);
+        self.stamp(index, now);
+    }
+
     /// A lane's poll ended with `Pending`.
     pub(crate) fn leave_pending(&mut self, lane: LaneId, frame: Frame) {
+        // A poll that changes nothing (a yield, a wake that finds nothing
+        // new) at the instant of the lane's last event: it noted no wait,
+        // so it still waits on what it waited on. Nothing to read or record.
+        if self.frame_wait.is_none()
+            && !self.frame_child_pending
+            && let Some(index) = self.lane_index(lane)
+            && matches!(self.lanes[index].shown, Shown::Waiting(_))
+            && self.lanes[index].epoch == self.epoch
+        {
+            self.restore(frame, true);
+            return;
+        }
         let target = match self.frame_wait.take() {
             Some(target) => target,
             None if self.frame_child_pending => WaitTarget {
@@ -457,19 +495,22 @@ impl Recorder {
         let Some(index) = self.lane_index(lane) else {
             return;
         };
-        if self.lanes[index].shown != Shown::Waiting(target) || self.moved_on(index) {
+        let now = if self.lanes[index].shown != Shown::Waiting(target) {
+            Some(self.now_us())
+        } else {
+            self.moved_on(index)
+        };
+        if let Some(now) = now {
             self.lanes[index].shown = Shown::Waiting(target);
-            self.record(
-                Some(lane),
-                EventKind::Awaiting {
-                    on: target.on,
-                    line: target.line,
-                },
-            );
+            let awaiting = EventKind::Awaiting {
+                on: target.on,
+                line: target.line,
+            };
+            self.record_at(now, Some(lane), awaiting);
             if let Some(lock) = target.lock {
-                self.record(Some(lane), EventKind::WaitsForLock { lock });
+                self.record_at(now, Some(lane), EventKind::WaitsForLock { lock });
             }
-            self.stamp(index);
+            self.stamp(index, now);
         }
     }
 
@@ -481,29 +522,32 @@ impl Recorder {
         }
     }
 
+    #[inline]
     fn lane_index(&self, lane: LaneId) -> Option<usize> {
         let index = (lane as usize).checked_sub(1)?;
         (index < self.lanes.len()).then_some(index)
     }
 
-    /// Has virtual time moved since the lane's last event? Reads the clock
-    /// only when the generation changed.
-    fn moved_on(&mut self, index: usize) -> bool {
+    /// The time now, if virtual time has moved since the lane's last
+    /// event. Reads the clock only when the generation changed.
+    #[inline]
+    fn moved_on(&mut self, index: usize) -> Option<u64> {
         if self.lanes[index].epoch == self.epoch {
-            return false;
+            return None;
         }
         let now = self.now_us();
         let state = &mut self.lanes[index];
         state.epoch = self.epoch;
-        now != state.t_us
+        (now != state.t_us).then_some(now)
     }
 
-    fn stamp(&mut self, index: usize) {
-        let t_us = self.now_us();
+    /// The lane's last event was at `now`.
+    #[inline]
+    fn stamp(&mut self, index: usize, now: u64) {
         let epoch = self.epoch;
         let state = &mut self.lanes[index];
         state.epoch = epoch;
-        state.t_us = t_us;
+        state.t_us = now;
     }
 
     /// A lane's poll ended with `Ready`, or unwound with a panic.
@@ -513,6 +557,7 @@ impl Recorder {
         self.finish(lane, failure);
     }
 
+    #[inline]
     fn restore(&mut self, frame: Frame, child_pending: bool) {
         self.poll_depth -= 1;
         if self.poll_depth == 0 {
