@@ -132,8 +132,13 @@ impl Playback {
     /// Takes in what the run has sent, and follows it: a step ends with
     /// the event it waited for, a run that ended is shown at its end.
     fn absorb(&mut self) -> bool {
+        // A step is over once the run has carried it out and sent what it
+        // recorded meanwhile (asked first, so that all of it is read now).
+        // Any batch will not do: one sent before the step (the last of a
+        // grant, when the lesson thread runs late) holds no later event.
+        let step_done = self.mode == Mode::Stepping && self.run.settled();
         let grew = self.run.pump();
-        if grew && self.mode == Mode::Stepping {
+        if step_done {
             let last = Duration::from_micros(self.run.trace().last_t_us());
             self.live = self.live.max(last);
             self.mode = Mode::Paused;
