@@ -11,14 +11,14 @@
 //! quits whatever state the key parser is in.
 
 use std::io::{self, stdout};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
-use crossterm::execute;
 use crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
+use crossterm::{cursor, execute};
 use ratatui::DefaultTerminal;
 use ratatui::backend::CrosstermBackend;
 
@@ -59,11 +59,17 @@ pub fn install_panic_hook() {
     }));
 }
 
-/// Gives the terminal back: mouse capture off, raw mode off, main screen.
-/// A terminal that is gone (closed, hung up) is not an error.
+/// Gives the terminal back: mouse capture off, cursor shown, raw mode off,
+/// main screen. A terminal that is gone (closed, hung up) is not an error.
+///
+/// Whoever comes second waits for the first to finish: a signal's grace
+/// period can run out while the main thread is restoring under load, and
+/// its `exit` must not cut that short (it left the cursor hidden).
 fn restore() {
+    static RESTORING: Mutex<()> = Mutex::new(());
+    let _one_at_a_time = RESTORING.lock().unwrap_or_else(|e| e.into_inner());
     if ACTIVE.swap(false, Ordering::AcqRel) {
-        let _ = execute!(stdout(), DisableMouseCapture);
+        let _ = execute!(stdout(), DisableMouseCapture, cursor::Show);
         let _ = ratatui::try_restore();
     }
 }
