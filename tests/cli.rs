@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use lanes::catalog::Lesson;
 use lanes::engine::{Clock, run_headless};
 use serde_json::Value;
 
@@ -210,10 +211,15 @@ fn jsonl_is_a_valid_lanes_trace() {
 
 /// Runs every lesson in `format` and checks each output with `validate`.
 fn every_lesson_in(format: &str, validate: impl Fn(&str, &str)) {
+    every_lesson_of_catalog_in(format, |output, lesson| validate(output, &lesson.id));
+}
+
+/// `every_lesson_in`, for checks that need more of a lesson than its id.
+fn every_lesson_of_catalog_in(format: &str, validate: impl Fn(&str, &Lesson)) {
     for lesson in &lanes::catalog::catalog().unwrap().lessons {
         let out = lanes(&["run", &lesson.id, "--format", format]);
         assert!(out.status.success(), "{}", lesson.id);
-        validate(&stdout(&out), &lesson.id);
+        validate(&stdout(&out), lesson);
     }
 }
 
@@ -545,10 +551,10 @@ fn control_characters_in_arguments_are_escaped() {
     }
 }
 
-/// Checks a Trace Event Format file against the lesson's own trace: a named
-/// track for every lane, slices that stay inside the run and name what the
-/// lane waits on, every log line as an instant event, the end marked.
-/// Checks a chrome trace against the `jsonl` trace of the same run.
+/// Checks a Trace Event Format file against the `jsonl` trace of the same
+/// run: a named track for every lane, slices that stay inside the run and
+/// name what the lane waits on, every log line as an instant event, the
+/// end marked.
 fn validate_chrome(json: &str, trace_text: &str, lesson: &str) {
     let doc: Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{lesson}: {e}"));
     assert_eq!(doc["displayTimeUnit"], "ms", "{lesson}");
@@ -639,12 +645,11 @@ fn validate_chrome(json: &str, trace_text: &str, lesson: &str) {
 
 #[test]
 fn every_lesson_opens_in_perfetto_as_chrome_trace_json() {
-    every_lesson_in("chrome", |json, lesson| {
+    every_lesson_of_catalog_in("chrome", |json, lesson| {
         // A lesson on the virtual clock runs the same every time, so a
         // second run gives the trace this one drew. One on the real clock
         // is timed afresh by each run: its two formats are checked on one
         // run of the library instead.
-        let lesson = lanes::catalog::catalog().unwrap().lesson(lesson).unwrap();
         if lesson.clock == Clock::Virtual {
             let trace_text = stdout(&lanes(&["run", &lesson.id, "--format", "jsonl"]));
             validate_chrome(json, &trace_text, &lesson.id);
